@@ -1,0 +1,228 @@
+"""HTTP access to the FTS API: one session, retries through urllib3 `Retry`, and errors that say what to fix.
+
+Every retry (429, 5xx, connection errors, read timeouts, a connection reset mid-body) goes through the single
+`Retry` on the session's adapter. To make a body cut off mid-way retryable too, the adapter reads the body inside
+urllib3's retry loop (`preload_content`) rather than after it, as requests otherwise does.
+"""
+
+import time
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.retry import Retry
+
+from fts_connector import CONNECTOR_NAME, __version__
+from fts_connector.settings import Settings
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_RETRIES = 8
+BACKOFF_FACTOR = 0.5  # seconds: 0.5, 1, 2, 4, ... before jitter
+BACKOFF_MAX = 60.0
+BACKOFF_JITTER = 0.5
+RETRY_AFTER_CAP = 300.0
+CONNECT_TIMEOUT = 10.0
+
+
+class FtsApiError(RuntimeError):
+    """The API could not give a page; the message names the status, the path and the fix."""
+
+
+class InvalidCursorError(FtsApiError):
+    """The API rejected the cursor the sync resumed from."""
+
+
+@dataclass(frozen=True)
+class Page:
+    cursor: str | None  # the cursor that fetched this page (None for the first page)
+    records: list
+    next_cursor: str | None
+    has_more: bool
+
+    @property
+    def is_last(self) -> bool:
+        return not self.has_more or not self.next_cursor
+
+
+def pause(seconds: float) -> None:
+    """Sleeps between retries; tests replace it so that no test waits for real."""
+    time.sleep(seconds)
+
+
+class Waits:
+    """The waits between retries: capped, counted, and all slept through `pause`."""
+
+    def __init__(self, cap: float = RETRY_AFTER_CAP):
+        self.cap = cap
+        self.count = 0
+        self.seconds = 0.0
+
+    def wait(self, seconds: float) -> None:
+        seconds = min(max(seconds, 0.0), self.cap)
+        self.count += 1
+        self.seconds += seconds
+        pause(seconds)
+
+
+class _Retry(Retry):
+    """urllib3's Retry, sleeping through `Waits` (Retry-After honoured, else exponential backoff with jitter)."""
+
+    waits: Waits | None = None
+
+    def new(self, **kw):
+        retry = super().new(**kw)
+        retry.waits = self.waits
+        return retry
+
+    def sleep(self, response=None) -> None:
+        retry_after = self.get_retry_after(response) if response is not None else None
+        self.waits.wait(retry_after if retry_after is not None else self.get_backoff_time())
+
+
+class _PreloadingPool:
+    """A connection pool that reads the whole body inside urlopen, so Retry also covers a body cut off mid-way."""
+
+    def urlopen(self, method, url, *args, **kwargs):
+        kwargs.update(preload_content=True, decode_content=True)
+        return super().urlopen(method, url, *args, **kwargs)
+
+
+class _HTTPPool(_PreloadingPool, HTTPConnectionPool):
+    pass
+
+
+class _HTTPSPool(_PreloadingPool, HTTPSConnectionPool):
+    pass
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def build_response(self, req, resp):
+        response = super().build_response(req, resp)
+        response._content = resp.data  # already read by the pool
+        return response
+
+
+def _retry(waits: Waits) -> Retry:
+    retry = _Retry(
+        total=MAX_RETRIES,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=BACKOFF_FACTOR,
+        backoff_max=BACKOFF_MAX,
+        backoff_jitter=BACKOFF_JITTER,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.waits = waits
+    return retry
+
+
+def short(cursor: str | None) -> str:
+    """A cursor as logged: its first 8 characters."""
+    return "none" if cursor is None else f"{cursor[:8]}…"
+
+
+class FtsClient:
+    """Fetches pages of `GET {base_url}/fts_data`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.waits = Waits()
+        self.session = requests.Session()
+        self.session.mount("https://", _Adapter(max_retries=_retry(self.waits)))
+        self.session.mount("http://", _Adapter(max_retries=_retry(self.waits)))
+        self.session.headers.update({
+            "api_key": settings.api_key,
+            "x-api-key": settings.api_key,
+            "Accept": "application/json",
+            "User-Agent": f"{CONNECTOR_NAME}/{__version__} python-requests/{requests.__version__}",
+        })
+        self.timeout = (CONNECT_TIMEOUT, settings.request_timeout_seconds)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    @property
+    def retries(self) -> int:
+        return self.waits.count
+
+    def fetch_page(self, cursor: str | None) -> Page:
+        params = {"page_size": self.settings.page_size}
+        if cursor is not None:
+            params = {"cursor": cursor, **params}
+        where = f"GET /fts_data (cursor {short(cursor)}, page_size {self.settings.page_size})"
+        try:
+            response = self.session.get(f"{self.settings.base_url}/fts_data", params=params, timeout=self.timeout)
+        except requests.exceptions.RequestException as error:
+            raise FtsApiError(
+                f"{where} failed after {MAX_RETRIES} retries: {_reason(error)}. Check that base_url "
+                f"{self.settings.base_url} is reachable; the next sync resumes from the last checkpoint") from None
+        if response.status_code != 200:
+            raise _status_error(response, where, cursor)
+        return _page(response, where, cursor)
+
+
+def _reason(error: Exception) -> str:
+    """The innermost cause of a requests error, without URLs that could grow long."""
+    while error.__context__ is not None and not isinstance(error, (ConnectionError, TimeoutError)):
+        error = error.__context__
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _body_excerpt(response) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
+def _status_error(response, where: str, cursor: str | None) -> FtsApiError:
+    status = response.status_code
+    said = f"{where} returned HTTP {status} ({_body_excerpt(response) or 'no body'})"
+    if status in (401, 403):
+        return FtsApiError(f"{said}: the API refused the key. Check api_key in the connector configuration")
+    if status == 400 and cursor is not None:
+        return InvalidCursorError(
+            f"{said}: the saved cursor {short(cursor)} is no longer valid. Reset the connector (locally "
+            "`fivetran reset`, in Fivetran a full re-sync) so the next sync starts from the first page")
+    if status == 404:
+        return FtsApiError(f"{said}: no FTS API at this address. Check base_url")
+    if status in RETRY_STATUSES:
+        return FtsApiError(
+            f"{said} and still did after {MAX_RETRIES} retries: the API is unavailable or rate limiting. "
+            "The next sync resumes from the last checkpoint")
+    return FtsApiError(f"{said}: unexpected answer. Check base_url and page_size")
+
+
+def _page(response, where: str, cursor: str | None) -> Page:
+    try:
+        body = response.json()
+    except ValueError:
+        kind = response.headers.get("Content-Type", "no content type")
+        raise FtsApiError(
+            f"{where} returned HTTP 200 but the body is not JSON ({kind}: {_body_excerpt(response)!r}). "
+            "Check base_url: it must point at the FTS API itself") from None
+    if not isinstance(body, dict):
+        raise FtsApiError(f"{where} returned a JSON {type(body).__name__}, not the expected object envelope")
+    problems = []
+    if not isinstance(body.get("fts_records"), list):
+        problems.append("'fts_records' (a list)" if "fts_records" not in body else "'fts_records' is not a list")
+    if not isinstance(body.get("has_more"), bool):
+        problems.append("'has_more' (true/false)" if "has_more" not in body else "'has_more' is not true/false")
+    next_cursor = body.get("next_cursor")
+    if next_cursor is not None and (not isinstance(next_cursor, str) or not next_cursor):
+        problems.append("'next_cursor' is neither a string nor null")
+    if problems:
+        raise FtsApiError(
+            f"{where} returned an envelope without the expected fields: missing or wrong {', '.join(problems)}. "
+            f"Keys received: {sorted(map(str, body))[:10]}")
+    return Page(cursor, body["fts_records"], next_cursor, body["has_more"])

@@ -1,0 +1,112 @@
+"""The HTTP client against the reference API: headers, retries through urllib3 Retry, and error messages."""
+
+import email.utils
+import time
+
+import pytest
+from support import API_KEY
+
+from fts_connector import __version__
+from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError
+from fts_connector.settings import load_settings
+from tools.fts_api import Fault, FtsApiServer
+
+
+def client_for(api, **configuration) -> FtsClient:
+    values = {"api_key": API_KEY, "base_url": api.base_url, **configuration}
+    return FtsClient(load_settings(values))
+
+
+def fetch_first(faults, **configuration):
+    with FtsApiServer(records=250, api_key=API_KEY, faults=faults) as api, client_for(api, **configuration) as client:
+        return client.fetch_page(None), client, api
+
+
+def test_the_key_goes_in_both_header_names_with_a_user_agent():
+    with FtsClient(load_settings({"api_key": API_KEY})) as client:
+        headers = client.session.headers
+    assert headers["api_key"] == API_KEY and headers["x-api-key"] == API_KEY
+    assert headers["User-Agent"].startswith(f"fts-connector/{__version__} ")
+
+
+def test_a_page_carries_its_cursor_records_and_what_comes_next(api):
+    with client_for(api) as client:
+        first = client.fetch_page(None)
+        second = client.fetch_page(first.next_cursor)
+    assert first.cursor is None and len(first.records) == 100 and first.has_more and not first.is_last
+    assert second.cursor == first.next_cursor and second.records[0] == api.record(100)
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("drop", at=1),
+    Fault("reset_mid_body", at=1),
+    Fault("status", status=500, at=1),
+    Fault("status", status=502, at=1),
+    Fault("status", status=504, at=1),
+])
+def test_transient_failures_are_retried_once_and_the_page_arrives(fault, no_real_waits):
+    page, client, api = fetch_first([fault])
+    assert len(page.records) == 100 and client.retries == 1 and api.request_count == 2
+    assert len(no_real_waits) == 1 and 0 <= no_real_waits[0] <= 0.5 + 0.5  # first backoff plus jitter
+
+
+def test_a_slow_response_times_out_and_is_retried(no_real_waits):
+    page, client, _ = fetch_first([Fault("slow", at=1, delay=0.3)], request_timeout_seconds="0.05")
+    assert len(page.records) == 100 and client.retries == 1
+
+
+def test_retry_after_in_seconds_and_as_an_http_date_is_honoured(no_real_waits):
+    fetch_first([Fault("status", status=429, at=1, retry_after=3)])
+    date = email.utils.formatdate(time.time() + 120, usegmt=True)
+    fetch_first([Fault("status", status=429, at=1, retry_after=date)])
+    assert no_real_waits[0] == 3.0 and 100 <= no_real_waits[1] <= 121
+
+
+def test_retry_after_is_capped(no_real_waits):
+    fetch_first([Fault("status", status=503, at=1, retry_after=86400)])
+    assert no_real_waits == [300.0]
+
+
+def test_backoff_grows_exponentially_until_retries_run_out(no_real_waits):
+    with pytest.raises(FtsApiError, match=r"returned HTTP 503 .* after 8 retries"):
+        fetch_first([Fault("status", status=503, at=1, times=9)])
+    assert len(no_real_waits) == 8 and no_real_waits[-1] > no_real_waits[0] * 8
+
+
+def test_connection_failures_exhaust_retries_with_a_message_naming_base_url(no_real_waits):
+    with FtsApiServer(records=10, api_key=API_KEY) as api:
+        base_url = api.base_url
+    with FtsClient(load_settings({"api_key": API_KEY, "base_url": base_url})) as client, \
+            pytest.raises(FtsApiError, match=r"failed after 8 retries: .*Check that base_url"):
+        client.fetch_page(None)
+    assert len(no_real_waits) == 8
+
+
+def test_401_names_the_status_the_path_and_the_fix_without_the_key():
+    with FtsApiServer(records=10, api_key="another-key") as api, client_for(api) as client, \
+            pytest.raises(FtsApiError) as raised:
+        client.fetch_page(None)
+    message = str(raised.value)
+    assert "GET /fts_data" in message and "HTTP 401" in message and "Check api_key" in message
+    assert API_KEY not in message
+
+
+def test_400_on_a_cursor_is_an_invalid_cursor_error(api):
+    with client_for(api) as client, pytest.raises(InvalidCursorError, match="no longer valid. Reset the connector"):
+        client.fetch_page("f" * 32)
+
+
+def test_404_says_to_check_base_url(api):
+    with FtsClient(load_settings({"api_key": API_KEY, "base_url": api.base_url + "/nope"})) as client, \
+            pytest.raises(FtsApiError, match="HTTP 404 .*Check base_url"):
+        client.fetch_page(None)
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("html", r"body is not JSON \(text/html"),
+    ("malformed_json", "body is not JSON"),
+    ("no_records_key", "missing or wrong 'fts_records' \\(a list\\)"),
+])
+def test_a_200_without_the_envelope_is_an_error(kind, message):
+    with pytest.raises(FtsApiError, match=message):
+        fetch_first([Fault(kind, at=1)])

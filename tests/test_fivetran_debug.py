@@ -1,0 +1,42 @@
+"""End to end: the real `fivetran debug` CLI in a subprocess against the reference API started by the test."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+from support import API_KEY, configuration
+
+from tools.engine import cli_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ["connector.py", "requirements.txt", "fts_connector", "contracts"]
+
+
+def stage(project: Path) -> None:
+    """The files Fivetran runs, copied as deploy.sh stages them."""
+    project.mkdir()
+    for name in SHIPPED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, project / name)
+
+
+def test_fivetran_debug_syncs_750_records_into_warehouse_db_and_saves_the_cursor(api, tmp_path):
+    project = tmp_path / "project"
+    stage(project)
+    (tmp_path / "configuration.json").write_text(json.dumps(configuration(api)))
+    result = subprocess.run(
+        ["fivetran", "debug", str(project), "--configuration", str(tmp_path / "configuration.json")],
+        cwd=project, env=cli_environment(tmp_path / "home"), capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "SYNC SUCCEEDED" in output and API_KEY not in output
+    assert "Upserts         | 750" in output and "Checkpoints     | 7" in output
+    last_cursor = api.requests[-1]["cursor"]
+    assert json.loads((project / "files" / "state.json").read_text()) == {"next_cursor": last_cursor}
+    with duckdb.connect(str(project / "files" / "warehouse.db"), read_only=True) as db:
+        assert db.sql("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records").fetchall() == [(750, 750)]

@@ -1,0 +1,180 @@
+"""The sync loop end to end: the connector through the SDK engine against the reference FTS API."""
+
+import pytest
+from support import API_KEY, configuration
+
+from tools.fts_api import Fault, FtsApiServer
+
+DECLARED_TYPES = {
+    "record_id": "VARCHAR", "log_date": "DATE", "technician_id": "VARCHAR", "log_description": "VARCHAR",
+    "equipment_id": "VARCHAR", "maintenance_type": "VARCHAR", "maintenance_status": "VARCHAR",
+    "erp_order_id": "VARCHAR", "customer_id": "VARCHAR", "summarized_log": "VARCHAR", "failure_rate": "DOUBLE",
+    "maintenance_cost": "DOUBLE", "downtime_hours": "INTEGER", "summarization_time_saved": "INTEGER",
+}
+
+
+def request_cursors(api) -> list:
+    return [request["cursor"] for request in api.requests]
+
+
+def rows(run) -> list:
+    """The table's content without Fivetran's own columns, in key order."""
+    return run.query(
+        "SELECT * EXCLUDE (_fivetran_synced, _fivetran_deleted) FROM tester.fts_records ORDER BY record_id")
+
+
+def test_full_sync_of_750_records_makes_8_requests_750_upserts_7_checkpoints(api, sync_runner):
+    run = sync_runner(configuration(api))
+    assert run.error is None
+    assert run.counts["Upserts"] == 750 and run.counts["Checkpoints"] == 7
+    cursors = request_cursors(api)
+    assert len(cursors) == 8 and cursors[0] is None
+    assert run.cursors == cursors[1:]  # each checkpoint saves the cursor of the next page to fetch
+    assert run.state == {"next_cursor": cursors[7]}  # the last page's own cursor
+    assert run.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(750, 750)]
+
+
+def test_declared_columns_get_their_types_and_extra_fields_reach_the_table(api, sync_runner):
+    run = sync_runner(configuration(api))
+    types = run.column_types()
+    assert {name: types[name] for name in DECLARED_TYPES} == DECLARED_TYPES
+    assert types["last_updated_epoch"] == "BIGINT"
+    assert run.query("SELECT count(*) FROM tester.fts_records WHERE last_updated_epoch IS NULL") == [(0,)]
+
+
+def test_800_records_checkpoint_8_times_and_keep_the_last_pages_cursor(sync_runner):
+    with FtsApiServer(records=800, api_key=API_KEY) as api:
+        run = sync_runner(configuration(api))
+        cursors = request_cursors(api)
+    assert run.counts["Checkpoints"] == 8 and run.counts["Upserts"] == 800
+    assert run.cursors == cursors[1:] + [cursors[7]]
+    assert run.state == {"next_cursor": cursors[7]}
+
+
+def test_page_size_200_checkpoints_after_every_page(api, sync_runner):
+    run = sync_runner(configuration(api, page_size=200))
+    cursors = request_cursors(api)
+    assert len(cursors) == 4 and run.counts["Upserts"] == 750
+    assert run.cursors == cursors[1:] + [cursors[3]]
+    assert api.requests[0]["page_size"] == 200
+
+
+def test_second_sync_after_50_appended_records_makes_one_request_and_holds_800_rows(api, sync_runner):
+    first = sync_runner(configuration(api))
+    api.append(50)
+    second = sync_runner(configuration(api))
+    assert second.error is None and api.request_count == 9
+    assert api.requests[8]["cursor"] == first.state["next_cursor"]
+    assert second.counts["Upserts"] == 100  # the re-read tail page: 50 known records and 50 new ones
+    assert second.state == first.state
+    assert second.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(800, 800)]
+
+
+def test_a_sync_with_nothing_new_rereads_only_the_tail(api, sync_runner):
+    first = sync_runner(configuration(api))
+    again = sync_runner(configuration(api))
+    assert api.request_count == 9 and again.counts["Upserts"] == 50 and again.state == first.state
+
+
+def test_interrupted_sync_resumed_from_its_checkpoint_equals_an_uninterrupted_one(api, sync_runner):
+    uninterrupted = sync_runner(configuration(api), project="uninterrupted")
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=401, at=5)]) as flaky:
+        interrupted = sync_runner(configuration(flaky), project="resumed")
+        assert interrupted.error is not None
+        assert interrupted.state == {"next_cursor": request_cursors(flaky)[4]}
+        assert interrupted.query("SELECT count(*) FROM tester.fts_records") == [(400,)]
+        resumed = sync_runner(configuration(flaky), project="resumed")
+        assert resumed.error is None and request_cursors(flaky)[5] == interrupted.state["next_cursor"]
+    assert resumed.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(750, 750)]
+    assert rows(resumed) == rows(uninterrupted)
+
+
+def test_resume_from_a_given_mid_sync_state_fetches_only_the_rest(api, sync_runner):
+    full = sync_runner(configuration(api), project="full")
+    resumed = sync_runner(configuration(api), state={"next_cursor": full.cursors[2]}, project="partial")
+    assert api.requests[8]["cursor"] == full.cursors[2] and api.request_count == 8 + 5
+    assert resumed.counts["Upserts"] == 450 and resumed.state == full.state
+
+
+def test_a_small_dataset_on_one_page_keeps_no_cursor(sync_runner):
+    with FtsApiServer(records=30, api_key=API_KEY) as api:
+        run = sync_runner(configuration(api))
+    assert run.error is None and run.counts["Upserts"] == 30 and run.counts["Checkpoints"] == 0
+    assert run.state == {}
+
+
+def test_per_page_log_lines_and_closing_summary(api, sync_runner):
+    run = sync_runner(configuration(api))
+    assert "page 8: 50 records (750 total), cursor " in run.log
+    assert "sync complete: 750 records, 8 pages, 7 checkpoints, 0 retries" in run.log
+
+
+@pytest.mark.parametrize("fault, message", [
+    (Fault("repeat_cursor", at=3), "a second time in this sync"),
+    (Fault("empty_same_cursor", at=3), "empty page with has_more true and the same cursor"),
+])
+def test_loop_guards_stop_the_sync_at_the_last_checkpoint(sync_runner, fault, message):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[fault]) as api:
+        run = sync_runner(configuration(api))
+        assert api.request_count == 3
+    assert message in str(run.error) and "SYNC FAILED" in run.log
+    assert run.state == {"next_cursor": run.cursors[-1]} and len(run.cursors) == 2
+
+
+@pytest.mark.parametrize("settings, parameter", [
+    ({"page_size": "500"}, "page_size must be an integer from 1 to 200; got '500'"),
+    ({"api_key": ""}, "api_key is required"),
+    ({"base_url": "http://example.com"}, "base_url must be an https:// URL"),
+])
+def test_configuration_errors_fail_before_any_request(api, sync_runner, settings, parameter):
+    run = sync_runner({**configuration(api), **settings})
+    assert parameter in str(run.error) and "SYNC FAILED" in run.log
+    assert api.request_count == 0 and run.query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fts_records'") == [(0,)]
+
+
+def test_401_fails_loudly_naming_the_key_setting_and_keeps_the_last_checkpoint(sync_runner):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=401, at=3)]) as api:
+        run = sync_runner(configuration(api))
+        cursors = request_cursors(api)
+    message = str(run.error)
+    assert "GET /fts_data" in message and "HTTP 401" in message and "Check api_key" in message
+    assert run.state == {"next_cursor": cursors[2]} and run.counts is None
+    assert run.query("SELECT count(*) FROM tester.fts_records") == [(200,)]
+
+
+def test_invalid_saved_cursor_says_to_reset(api, sync_runner):
+    run = sync_runner(configuration(api), state={"next_cursor": "0" * 32})
+    assert "HTTP 400" in str(run.error) and "no longer valid. Reset the connector" in str(run.error)
+    assert run.state == {"next_cursor": "0" * 32}
+
+
+def test_exhausted_retries_fail_at_the_checkpoint_before_the_failing_page(sync_runner, no_real_waits):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=503, at=4, times=9)]) as api:
+        run = sync_runner(configuration(api))
+        cursors = request_cursors(api)
+    assert "HTTP 503" in str(run.error) and "after 8 retries" in str(run.error)
+    assert len(no_real_waits) == 8 and run.state == {"next_cursor": cursors[3]}
+
+
+@pytest.mark.parametrize("fault", [Fault("status", status=429, at=2, retry_after=7), Fault("status", status=503, at=5)])
+def test_a_transient_status_is_retried_and_the_sync_completes(sync_runner, no_real_waits, fault):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[fault]) as api:
+        run = sync_runner(configuration(api))
+        assert api.request_count == 9
+    assert run.error is None and run.counts["Upserts"] == 750 and len(no_real_waits) == 1
+    assert "1 retries" in run.log
+    if fault.retry_after:
+        assert no_real_waits == [7.0]
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("html", "the body is not JSON"),
+    ("malformed_json", "the body is not JSON"),
+    ("no_records_key", "missing or wrong 'fts_records' (a list)"),
+])
+def test_a_200_that_is_not_the_envelope_fails_naming_what_is_wrong(sync_runner, kind, message):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault(kind, at=2)]) as api:
+        run = sync_runner(configuration(api))
+        second_page = api.requests[1]["cursor"]
+    assert message in str(run.error) and run.state == {"next_cursor": second_page}

@@ -1,0 +1,157 @@
+"""Records the vcrpy cassettes the tests replay, through the connector's own HTTP path (the in-process engine).
+
+    python -m tools.cassettes            # every cassette, from the reference FTS API started here
+
+Each scenario is one sync (after any setup syncs that are not recorded). Keys are scrubbed from both header
+names before anything is written; `Date`/`Server` response headers are dropped so re-recording gives stable files.
+Normal-traffic scenarios can also be recorded against another API (see `record_normal` and `tox -e refresh-cassettes`).
+"""
+
+import argparse
+import contextlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import vcr
+
+from fts_connector import client
+from tools import engine
+from tools.fts_api import Fault, FtsApiServer
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+SCRUBBED = "REDACTED"
+KEY_HEADERS = ("api_key", "x-api-key")
+RECORDING_KEY = "recording-key"
+REFERENCE_URL = "http://127.0.0.1:8000"  # how cassettes name the reference API, whatever port it had when recorded
+
+
+def _drop_volatile_headers(response):
+    for name in ("Date", "Server", "date", "server"):
+        response["headers"].pop(name, None)
+    return response
+
+
+class _Recorder:
+    """Where the recorded requests went, rewritten to REFERENCE_URL when that was a local reference API."""
+
+    local_base_url = None
+
+    def __call__(self, request):
+        if self.local_base_url and request.uri.startswith(self.local_base_url):
+            request.uri = REFERENCE_URL + request.uri[len(self.local_base_url):]
+        return request
+
+
+_rewrite = _Recorder()
+recorder = vcr.VCR(
+    filter_headers=[(name, SCRUBBED) for name in KEY_HEADERS],
+    before_record_request=_rewrite,
+    before_record_response=_drop_volatile_headers,
+    decode_compressed_response=True,
+    record_mode="none",
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One recorded sync: the API it runs against, its configuration and how its starting state comes about."""
+
+    name: str
+    description: str
+    page_size: int = 100
+    faults: tuple = ()
+    start: str = "empty"  # "empty", "mid_sync" (the checkpoint after page 3 of a full sync), "after_full_sync"
+    append_before: int = 0  # records appended to the API before the recorded sync
+    api_key: str = RECORDING_KEY
+    state: dict = field(default_factory=dict)  # for start == "given"
+    normal: bool = True  # describes normal traffic: re-recordable against the live API
+
+
+SCENARIOS = [
+    Scenario("full_sync", "750 records at page_size 100 from the first page"),
+    Scenario("page_size_200", "750 records at page_size 200", page_size=200),
+    Scenario("resume_mid_sync", "from the checkpoint after page 3 of a full sync", start="mid_sync"),
+    Scenario("incremental", "after a full sync, with 50 records appended", start="after_full_sync", append_before=50),
+    Scenario("rate_limited_429", "a 429 with Retry-After 2 on page 2, then success", normal=False,
+             faults=(Fault("status", status=429, at=2, retry_after=2),)),
+    Scenario("unavailable_503", "a 503 on page 4, then success", normal=False,
+             faults=(Fault("status", status=503, at=4),)),
+    Scenario("unauthorized_401", "the key is refused on page 3", normal=False,
+             faults=(Fault("status", status=401, at=3),)),
+    Scenario("invalid_cursor_400", "the saved cursor is not known to the API", normal=False,
+             start="given", state={"next_cursor": "0123456789abcdef0123456789abcdef"}),
+    Scenario("retries_exhausted", "page 4 answers 503 on every retry", normal=False,
+             faults=(Fault("status", status=503, at=4, times=9),)),
+]
+
+
+def cassette_path(name: str, folder: Path = CASSETTES) -> Path:
+    return folder / f"{name}.yaml"
+
+
+def _configuration(base_url: str, api_key: str, page_size: int) -> dict:
+    return {"api_key": api_key, "base_url": base_url, "page_size": str(page_size)}
+
+
+def _starting_state(scenario: Scenario, configuration: dict, scratch: Path) -> dict:
+    """Runs the unrecorded syncs the scenario starts after, and returns the state to record from."""
+    if scenario.start == "given":
+        return dict(scenario.state)
+    if scenario.start == "empty":
+        return {}
+    full = engine.run_sync(scratch / "setup", configuration, {})
+    if full.error is not None:
+        raise RuntimeError(f"the setup sync for {scenario.name} failed: {full.error}")
+    return {"next_cursor": full.cursors[2]} if scenario.start == "mid_sync" else full.state
+
+
+def record(scenario: Scenario, folder: Path, base_url: str, api_key: str, before_recording=None) -> engine.SyncRun:
+    """Records `scenario` against `base_url` into `folder`; returns the recorded sync's result."""
+    path = cassette_path(scenario.name, folder)
+    path.unlink(missing_ok=True)
+    configuration = _configuration(base_url, api_key, scenario.page_size)
+    with tempfile.TemporaryDirectory() as scratch, _no_waits():
+        state = _starting_state(scenario, configuration, Path(scratch))
+        if before_recording:
+            before_recording()
+        with recorder.use_cassette(str(path), record_mode="all"):
+            (Path(scratch) / "recorded").mkdir()
+            return engine.run_sync(Path(scratch) / "recorded", configuration, state)
+
+
+@contextlib.contextmanager
+def _no_waits():
+    """Recording does not wait out Retry-After or backoff: the cassette holds the answers, not the pauses."""
+    original = client.pause
+    client.pause = lambda seconds: None
+    try:
+        yield
+    finally:
+        client.pause = original
+
+
+def record_from_reference_api(scenario: Scenario, folder: Path) -> engine.SyncRun:
+    with FtsApiServer(records=750, api_key=scenario.api_key, faults=list(scenario.faults)) as api:
+        _rewrite.local_base_url = api.base_url
+        try:
+            return record(scenario, folder, api.base_url, scenario.api_key,
+                          before_recording=lambda: api.append(scenario.append_before))
+        finally:
+            _rewrite.local_base_url = None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output", type=Path, default=CASSETTES, help="folder to write to (default: cassettes/)")
+    args = parser.parse_args(argv)
+    args.output.mkdir(parents=True, exist_ok=True)
+    for scenario in SCENARIOS:
+        run = record_from_reference_api(scenario, args.output)
+        outcome = "failed as intended" if run.error else f"{run.counts['Upserts']} upserts"
+        print(f"{cassette_path(scenario.name, args.output).name}: {scenario.description} ({outcome})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -5,7 +5,8 @@ Every retry (429, 5xx, connection errors, read timeouts, a connection reset mid-
 urllib3's retry loop (`preload_content`) rather than after it, as requests otherwise does.
 """
 
-import time
+import contextlib
+import threading
 from dataclasses import dataclass
 
 import requests
@@ -21,7 +22,6 @@ MAX_RETRIES = 8
 BACKOFF_FACTOR = 0.5  # seconds: 0.5, 1, 2, 4, ... before jitter
 BACKOFF_MAX = 60.0
 BACKOFF_JITTER = 0.5
-RETRY_AFTER_CAP = 300.0
 CONNECT_TIMEOUT = 10.0
 
 
@@ -31,6 +31,19 @@ class FtsApiError(RuntimeError):
 
 class InvalidCursorError(FtsApiError):
     """The API rejected the cursor the sync resumed from."""
+
+
+class RateLimitPause(Exception):  # noqa: N818 - a pause, not an error: the sync ends well and resumes next time
+    """The API asked for a wait beyond `max_wait_seconds`: the sync stops at its last page and resumes next time."""
+
+    def __init__(self, requested: float, waited: float, budget: float):
+        super().__init__(f"the API asked to wait {requested:.0f} s after {waited:.0f} s of waiting in this sync, "
+                         f"beyond max_wait_seconds ({budget:g} s)")
+        self.requested = requested
+
+
+class Cancelled(Exception):  # noqa: N818
+    """The sync stopped while a page was being fetched in the background."""
 
 
 @dataclass(frozen=True)
@@ -45,24 +58,29 @@ class Page:
         return not self.has_more or not self.next_cursor
 
 
-def pause(seconds: float) -> None:
-    """Sleeps between retries; tests replace it so that no test waits for real."""
-    time.sleep(seconds)
+def pause(seconds: float, cancelled: threading.Event) -> None:
+    """Sleeps between retries, waking early if the sync is cancelled; tests replace it so no test waits for real."""
+    cancelled.wait(seconds)
 
 
 class Waits:
-    """The waits between retries: capped, counted, and all slept through `pause`."""
+    """The waits between retries: counted, within the sync's budget of `max_wait_seconds`, and cancellable."""
 
-    def __init__(self, cap: float = RETRY_AFTER_CAP):
-        self.cap = cap
+    def __init__(self, budget: float):
+        self.budget = budget
         self.count = 0
         self.seconds = 0.0
+        self.cancelled = threading.Event()
 
     def wait(self, seconds: float) -> None:
-        seconds = min(max(seconds, 0.0), self.cap)
+        seconds = max(seconds, 0.0)
+        if self.seconds + seconds > self.budget:
+            raise RateLimitPause(seconds, self.seconds, self.budget)
         self.count += 1
         self.seconds += seconds
-        pause(seconds)
+        pause(seconds, self.cancelled)
+        if self.cancelled.is_set():
+            raise Cancelled()
 
 
 class _Retry(Retry):
@@ -132,7 +150,7 @@ class FtsClient:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.waits = Waits()
+        self.waits = Waits(settings.max_wait_seconds)
         self.session = requests.Session()
         self.session.mount("https://", _Adapter(max_retries=_retry(self.waits)))
         self.session.mount("http://", _Adapter(max_retries=_retry(self.waits)))
@@ -152,6 +170,15 @@ class FtsClient:
 
     def close(self) -> None:
         self.session.close()
+
+    @contextlib.contextmanager
+    def cancelling(self):
+        """Within it, a wait between retries ends at once and raises Cancelled: how a background fetch is stopped."""
+        self.waits.cancelled.set()
+        try:
+            yield
+        finally:
+            self.waits.cancelled.clear()
 
     @property
     def retries(self) -> int:
@@ -174,10 +201,10 @@ class FtsClient:
 
 
 def _reason(error: Exception) -> str:
-    """The innermost cause of a requests error, without URLs that could grow long."""
-    while error.__context__ is not None and not isinstance(error, (ConnectionError, TimeoutError)):
-        error = error.__context__
-    return f"{type(error).__name__}: {error}"[:300]
+    """What went wrong on the last try: urllib3's reason inside requests' error (e.g. ReadTimeoutError: …)."""
+    cause = error.args[0] if error.args and isinstance(error.args[0], Exception) else error
+    reason = getattr(cause, "reason", None) or cause
+    return f"{type(reason).__name__}: {reason}"[:300]
 
 
 def _body_excerpt(response) -> str:

@@ -1,25 +1,12 @@
-"""The warehouse tables the connector declares."""
+"""The warehouse tables the connector declares: the records, and the records the contract rejected."""
 
-from fts_connector import TABLE
-
-# The 14 documented FTS fields and their Fivetran types. Fields beyond these are upserted as they come.
-FIELD_TYPES = {
-    "record_id": "STRING",
-    "log_date": "NAIVE_DATE",
-    "technician_id": "STRING",
-    "log_description": "STRING",
-    "equipment_id": "STRING",
-    "maintenance_type": "STRING",
-    "maintenance_status": "STRING",
-    "erp_order_id": "STRING",
-    "customer_id": "STRING",
-    "summarized_log": "STRING",
-    "failure_rate": "DOUBLE",
-    "maintenance_cost": "DOUBLE",
-    "downtime_hours": "INT",
-    "summarization_time_saved": "INT",
-}
+from contracts import FIELD_TYPES, REJECTED_TABLE_COLUMNS
+from fts_connector import REJECTED_TABLE, TABLE
 
 
 def tables() -> list:
-    return [{"table": TABLE, "primary_key": ["record_id"], "columns": dict(FIELD_TYPES)}]
+    """`fts_records` with the 14 documented fields typed (fields beyond them are typed from their values)."""
+    return [
+        {"table": TABLE, "primary_key": ["record_id"], "columns": dict(FIELD_TYPES)},
+        {"table": REJECTED_TABLE, "primary_key": ["rejection_key"], "columns": dict(REJECTED_TABLE_COLUMNS)},
+    ]

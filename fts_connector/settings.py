@@ -14,12 +14,20 @@ class ConfigurationError(ValueError):
     """A configuration value is missing or not allowed; the message names the parameter and what is allowed."""
 
 
+CONTRACT_MODES = ("enforce", "strict", "off")
+INVALID_CURSOR_ACTIONS = ("restart", "fail")
+
+
 @dataclass(frozen=True)
 class Settings:
     api_key: str = field(repr=False)
     base_url: str = DEFAULT_BASE_URL
     page_size: int = 100
     checkpoint_every: int = 100
+    contract_mode: str = "enforce"
+    max_wait_seconds: float = 300.0
+    on_invalid_cursor: str = "restart"
+    prefetch: bool = True
     request_timeout_seconds: float = 60.0
 
 
@@ -42,6 +50,17 @@ def _seconds(name: str, text: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be a number of seconds from {low:g} to {high:g}; got {text!r}")
     return value
+
+
+def _choice(name: str, text: str, allowed: tuple) -> str:
+    value = text.strip().lower()
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}; got {text!r}")
+    return value
+
+
+def _flag(name: str, text: str) -> bool:
+    return _choice(name, text, ("true", "false")) == "true"
 
 
 def _api_key(text: str) -> str:
@@ -68,6 +87,10 @@ PARAMETERS = {
     "base_url": (DEFAULT_BASE_URL, _base_url),
     "page_size": ("100", lambda text: _integer("page_size", text, 1, 200)),
     "checkpoint_every": ("100", lambda text: _integer("checkpoint_every", text, 1, None)),
+    "contract_mode": ("enforce", lambda text: _choice("contract_mode", text, CONTRACT_MODES)),
+    "max_wait_seconds": ("300", lambda text: _seconds("max_wait_seconds", text, 0, 86400)),
+    "on_invalid_cursor": ("restart", lambda text: _choice("on_invalid_cursor", text, INVALID_CURSOR_ACTIONS)),
+    "prefetch": ("true", lambda text: _flag("prefetch", text)),
     "request_timeout_seconds": ("60", lambda text: _seconds("request_timeout_seconds", text, 0.001, 600)),
 }
 

@@ -1,23 +1,39 @@
-"""The sync loop: API page -> upsert -> checkpoint, resuming from the cursor in the state.
+"""The sync loop: API page -> contract -> upsert -> checkpoint, resuming from the cursor in the state.
 
-The state is `{"next_cursor": <cursor of the next page to fetch>}`. It is checkpointed at page boundaries once at
-least `checkpoint_every` records were upserted since the last checkpoint. On the last page the state keeps the
-cursor that fetched it, so the next sync re-reads only that tail page and picks up records appended since.
+The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below). It is
+checkpointed at page boundaries once at least `checkpoint_every` records were upserted since the last checkpoint.
+On the last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks
+up records appended since.
+
+Pages are fetched and checked against the contract in a background thread at most `PREFETCH_DEPTH` pages ahead
+(configuration `prefetch`); only this thread calls `op.*`, and a checkpoint only ever follows the upserts of every
+page before it.
 """
 
+import contextlib
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
-from fts_connector import TABLE
-from fts_connector.client import FtsApiError, FtsClient, Page, short
+from contracts import Drift, Verdict, check_records
+from fts_connector import REJECTED_TABLE, TABLE
+from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Page, RateLimitPause, short
 from fts_connector.settings import Settings
+
+PREFETCH_DEPTH = 2
 
 
 class LoopError(FtsApiError):
     """The API's pagination went in a circle; the sync stops instead of spinning."""
+
+
+class ContractViolation(RuntimeError):
+    """In `strict` contract mode: a record broke a hard rule of the contract."""
 
 
 @dataclass
@@ -26,15 +42,24 @@ class Progress:
 
     started: float = field(default_factory=time.monotonic)
     records: int = 0
+    rejected: int = 0
     pages: int = 0
     checkpoints: int = 0
     since_checkpoint: int = 0
+    last_page: Page | None = None  # the last page whose records were all upserted
+    drift: Drift = field(default_factory=Drift)
 
     def summary(self, retries: int) -> str:
         seconds = time.monotonic() - self.started
         rate = self.records / seconds if seconds > 0 else 0.0
-        return (f"sync complete: {self.records} records, {self.pages} pages, {self.checkpoints} checkpoints, "
-                f"{retries} retries, {seconds:.1f} s ({rate:.0f} records/s)")
+        return (f"{self.records} records loaded, {self.rejected} rejected, {self.pages} pages, {self.checkpoints} "
+                f"checkpoints, {retries} retries, {seconds:.1f} s ({rate:.0f} records/s)")
+
+
+@dataclass
+class CheckedPage:
+    page: Page
+    verdict: Verdict
 
 
 def resume_cursor(page: Page) -> str | None:
@@ -69,23 +94,159 @@ def _check_progress(page: Page, seen: set) -> None:
             "report this to the API owner")
 
 
+def checked_pages(pages, contract_mode: str):
+    """Each page with the contract's verdict on its records (`off`: every object record is valid)."""
+    for page in pages:
+        if contract_mode == "off":
+            if not all(isinstance(record, dict) for record in page.records):
+                raise FtsApiError(
+                    f"the page fetched with cursor {short(page.cursor)} holds a record that is not a JSON object; with "
+                    "contract_mode off it cannot be loaded. Use contract_mode enforce to quarantine such records")
+            verdict = Verdict(valid=page.records, rejected=[], drift=Drift(), received=len(page.records))
+        else:
+            verdict = check_records(page.records)
+        yield CheckedPage(page, verdict)
+
+
+def prefetched(pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
+    """Runs the `pages` iterator in a background thread at most `depth` items ahead; its error is raised here.
+
+    Closing this generator (or an error in the caller) stops the thread and waits for it to end."""
+    items = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in pages:
+                items.put((item, None))
+                if stop.is_set():
+                    return
+            items.put((None, None))
+        except BaseException as error:  # handed to the consumer, which raises it
+            items.put((None, error))
+
+    worker = threading.Thread(target=produce, name="fts-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is None:
+                return
+            yield item
+    finally:
+        stop.set()
+        with client.cancelling():
+            while worker.is_alive():  # unblock a producer waiting to put
+                with contextlib.suppress(queue.Empty):
+                    items.get(timeout=0.05)
+            worker.join()
+
+
+class Quarantine:
+    """Keeps `fts_records_rejected` in step: one live row per rejected record_id, deleted once the record is valid.
+
+    The record_ids with a live rejected row (and that row's key) live in the state, so a later sync can delete it."""
+
+    def __init__(self, state: dict):
+        self.keys: dict = dict(state.get("quarantined") or {})
+        self.changed = False  # since the last checkpoint
+
+    def load(self, verdict: Verdict, synced_at: str) -> None:
+        for rejection in verdict.rejected:
+            earlier = self.keys.get(rejection.record_id)
+            if earlier and earlier != rejection.key:
+                op.delete(REJECTED_TABLE, {"rejection_key": earlier})
+            op.upsert(REJECTED_TABLE, rejection.row(synced_at))
+            if rejection.record_id is not None:
+                self.changed |= self.keys.get(rejection.record_id) != rejection.key
+                self.keys[rejection.record_id] = rejection.key
+        if self.keys:
+            for record in verdict.valid:
+                key = self.keys.pop(record.get("record_id"), None)
+                if key:
+                    op.delete(REJECTED_TABLE, {"rejection_key": key})
+                    self.changed = True
+
+    def state(self) -> dict:
+        self.changed = False
+        return {"quarantined": dict(sorted(self.keys.items()))} if self.keys else {}
+
+
+def _strict(verdict: Verdict) -> None:
+    if verdict.rejected:
+        rejection = verdict.rejected[0]
+        reason = rejection.reasons[0]
+        raise ContractViolation(
+            f"record {rejection.record_id or '(no record_id)'} breaks the contract: field {reason['field']} "
+            f"{reason['rule']} (value {reason['value']!r}). contract_mode is strict, so the sync stops; set "
+            "contract_mode to enforce to load valid records and quarantine this one in fts_records_rejected")
+
+
 def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
-    """Upserts every record from the saved cursor (or the first page) to the last page, checkpointing on cadence."""
-    cursor = (state or {}).get("next_cursor")
+    """Loads every page from the saved cursor (or the first page) to the last one, checkpointing on cadence."""
+    state = state or {}
+    cursor = state.get("next_cursor")
     progress = Progress()
-    log.info(f"starting sync from {'cursor ' + short(cursor) if cursor else 'the first page'}, "
-             f"page_size {settings.page_size}, checkpoint every {settings.checkpoint_every} records")
-    for page in fetch_pages(client, cursor):
-        for record in page.records:
-            op.upsert(TABLE, record)
-        progress.pages += 1
-        progress.records += len(page.records)
-        progress.since_checkpoint += len(page.records)
-        log.info(f"page {progress.pages}: {len(page.records)} records ({progress.records} total), "
-                 f"cursor {short(page.cursor)}")
-        if progress.since_checkpoint >= settings.checkpoint_every:
-            op.checkpoint({"next_cursor": resume_cursor(page)})
-            progress.checkpoints += 1
-            progress.since_checkpoint = 0
-    log.info(progress.summary(client.retries))
+    quarantine = Quarantine(state)
+    synced_at = datetime.now(timezone.utc).isoformat()
+    log.info(f"starting sync from {'cursor ' + short(cursor) if cursor else 'the first page'}, page_size "
+             f"{settings.page_size}, checkpoint every {settings.checkpoint_every} records, contract "
+             f"{settings.contract_mode}, prefetch {'on' if settings.prefetch else 'off'}")
+    restarted = False
+    try:
+        while True:
+            try:
+                _load_pages(settings, client, cursor, progress, quarantine, synced_at)
+                if quarantine.changed and progress.last_page is not None:  # the state must know what to delete later
+                    _checkpoint(progress.last_page, quarantine, progress)
+                break
+            except InvalidCursorError:
+                if settings.on_invalid_cursor != "restart" or restarted:
+                    raise
+                log.warning(f"the API no longer knows cursor {short(cursor)} (its data may have been reset): "
+                            "restarting from the first page; upserts by record_id keep the table free of duplicates")
+                restarted, cursor = True, None
+    except RateLimitPause as pause:
+        last = progress.last_page
+        if (progress.since_checkpoint or quarantine.changed) and last is not None:
+            _checkpoint(last, quarantine, progress)
+        resume = resume_cursor(last) if last is not None else cursor
+        log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
+                    f"from cursor {short(resume)}")
+    finally:
+        if not progress.drift.is_empty():
+            log.info(progress.drift.summary())
+    log.info("sync complete: " + progress.summary(client.retries))
     return progress
+
+
+def _load_pages(settings, client, cursor, progress, quarantine, synced_at):
+    pages = checked_pages(fetch_pages(client, cursor), settings.contract_mode)
+    if settings.prefetch:
+        pages = prefetched(pages, client)
+    with contextlib.closing(pages):
+        for checked in pages:
+            page, verdict = checked.page, checked.verdict
+            if settings.contract_mode == "strict":
+                _strict(verdict)
+            for record in verdict.valid:
+                op.upsert(TABLE, record)
+            quarantine.load(verdict, synced_at)
+            progress.last_page = page
+            progress.pages += 1
+            progress.records += len(verdict.valid)
+            progress.rejected += len(verdict.rejected)
+            progress.since_checkpoint += verdict.received
+            progress.drift.merge(verdict.drift)
+            log.info(f"page {progress.pages}: {verdict.received} records ({progress.records + progress.rejected} "
+                     f"total, {len(verdict.rejected)} rejected), cursor {short(page.cursor)}")
+            if progress.since_checkpoint >= settings.checkpoint_every:
+                _checkpoint(page, quarantine, progress)
+
+
+def _checkpoint(page: Page, quarantine: Quarantine, progress: Progress) -> None:
+    op.checkpoint({"next_cursor": resume_cursor(page), **quarantine.state()})
+    progress.checkpoints += 1
+    progress.since_checkpoint = 0

@@ -12,7 +12,7 @@ from tools.fts_api import FtsApiServer
 def no_real_waits(monkeypatch):
     """Records each wait between retries instead of sleeping."""
     waits = []
-    monkeypatch.setattr(client, "pause", waits.append)
+    monkeypatch.setattr(client, "pause", lambda seconds, cancelled: waits.append(seconds))
     return waits
 
 

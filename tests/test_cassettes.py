@@ -26,12 +26,12 @@ def requested_cursors(name: str) -> list:
     return cursors
 
 
-def replay(name: str, sync_runner, page_size: int = 100):
+def replay(name: str, sync_runner, page_size: int = 100, **settings):
     """One sync replayed from the cassette, starting from the cursor of its first request."""
     first = interactions(name)[0]["request"]["uri"]
     base_url = first[:first.index("/fts_data")]
     start = requested_cursors(name)[0]
-    configuration = {"api_key": "replay-key", "base_url": base_url, "page_size": str(page_size)}
+    configuration = {"api_key": "replay-key", "base_url": base_url, "page_size": str(page_size), **settings}
     with recorder.use_cassette(str(cassette_path(name)), record_mode="none", allow_playback_repeats=False) as tape:
         run = sync_runner(configuration, state={"next_cursor": start} if start else {}, project=name)
     assert tape.all_played, f"{name}: the sync made fewer requests than were recorded"
@@ -102,7 +102,7 @@ def test_401_fails_the_sync_at_the_last_checkpoint_saying_to_check_the_key(sync_
 
 
 def test_invalid_cursor_fails_saying_to_reset_and_keeps_the_state(sync_runner):
-    run = replay("invalid_cursor_400", sync_runner)
+    run = replay("invalid_cursor_400", sync_runner, on_invalid_cursor="fail")
     assert "no longer valid. Reset the connector" in str(run.error)
     assert run.state == {"next_cursor": requested_cursors("invalid_cursor_400")[0]}
 

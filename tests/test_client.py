@@ -7,7 +7,7 @@ import pytest
 from support import API_KEY
 
 from fts_connector import __version__
-from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError
+from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, RateLimitPause
 from fts_connector.settings import load_settings
 from tools.fts_api import Fault, FtsApiServer
 
@@ -62,9 +62,16 @@ def test_retry_after_in_seconds_and_as_an_http_date_is_honoured(no_real_waits):
     assert no_real_waits[0] == 3.0 and 100 <= no_real_waits[1] <= 121
 
 
-def test_retry_after_is_capped(no_real_waits):
-    fetch_first([Fault("status", status=503, at=1, retry_after=86400)])
-    assert no_real_waits == [300.0]
+def test_a_retry_after_beyond_max_wait_seconds_pauses_the_sync_instead_of_waiting(no_real_waits):
+    with pytest.raises(RateLimitPause, match=r"asked to wait 3600 s .* beyond max_wait_seconds \(300 s\)"):
+        fetch_first([Fault("status", status=429, at=1, retry_after=3600)])
+    assert no_real_waits == []
+
+
+def test_waits_that_add_up_beyond_max_wait_seconds_pause_the_sync(no_real_waits):
+    with pytest.raises(RateLimitPause):
+        fetch_first([Fault("status", status=503, at=1, times=9)], max_wait_seconds="10")
+    assert 3 <= len(no_real_waits) <= 5 and sum(no_real_waits) <= 10
 
 
 def test_backoff_grows_exponentially_until_retries_run_out(no_real_waits):

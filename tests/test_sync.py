@@ -105,8 +105,8 @@ def test_a_small_dataset_on_one_page_keeps_no_cursor(sync_runner):
 
 def test_per_page_log_lines_and_closing_summary(api, sync_runner):
     run = sync_runner(configuration(api))
-    assert "page 8: 50 records (750 total), cursor " in run.log
-    assert "sync complete: 750 records, 8 pages, 7 checkpoints, 0 retries" in run.log
+    assert "page 8: 50 records (750 total, 0 rejected), cursor " in run.log
+    assert "sync complete: 750 records loaded, 0 rejected, 8 pages, 7 checkpoints, 0 retries" in run.log
 
 
 @pytest.mark.parametrize("fault, message", [
@@ -143,10 +143,10 @@ def test_401_fails_loudly_naming_the_key_setting_and_keeps_the_last_checkpoint(s
     assert run.query("SELECT count(*) FROM tester.fts_records") == [(200,)]
 
 
-def test_invalid_saved_cursor_says_to_reset(api, sync_runner):
-    run = sync_runner(configuration(api), state={"next_cursor": "0" * 32})
+def test_invalid_saved_cursor_with_on_invalid_cursor_fail_says_to_reset(api, sync_runner):
+    run = sync_runner(configuration(api, on_invalid_cursor="fail"), state={"next_cursor": "0" * 32})
     assert "HTTP 400" in str(run.error) and "no longer valid. Reset the connector" in str(run.error)
-    assert run.state == {"next_cursor": "0" * 32}
+    assert run.state == {"next_cursor": "0" * 32} and api.request_count == 1
 
 
 def test_exhausted_retries_fail_at_the_checkpoint_before_the_failing_page(sync_runner, no_real_waits):

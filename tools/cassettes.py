@@ -61,10 +61,12 @@ class Scenario:
     description: str
     page_size: int = 100
     faults: tuple = ()
+    bad_records: int = 0  # malformed records the reference API mixes into its pages
     start: str = "empty"  # "empty", "mid_sync" (the checkpoint after page 3 of a full sync), "after_full_sync"
     append_before: int = 0  # records appended to the API before the recorded sync
     api_key: str = RECORDING_KEY
     state: dict = field(default_factory=dict)  # for start == "given"
+    settings: dict = field(default_factory=dict)  # further configuration
     normal: bool = True  # describes normal traffic: re-recordable against the live API
 
 
@@ -80,9 +82,12 @@ SCENARIOS = [
     Scenario("unauthorized_401", "the key is refused on page 3", normal=False,
              faults=(Fault("status", status=401, at=3),)),
     Scenario("invalid_cursor_400", "the saved cursor is not known to the API", normal=False,
-             start="given", state={"next_cursor": "0123456789abcdef0123456789abcdef"}),
+             start="given", state={"next_cursor": "0123456789abcdef0123456789abcdef"},
+             settings={"on_invalid_cursor": "fail"}),
     Scenario("retries_exhausted", "page 4 answers 503 on every retry", normal=False,
              faults=(Fault("status", status=503, at=4, times=9),)),
+    Scenario("malformed_records", "18 records breaking the contract's hard rules among 750", normal=False,
+             bad_records=18),
 ]
 
 
@@ -90,8 +95,8 @@ def cassette_path(name: str, folder: Path = CASSETTES) -> Path:
     return folder / f"{name}.yaml"
 
 
-def _configuration(base_url: str, api_key: str, page_size: int) -> dict:
-    return {"api_key": api_key, "base_url": base_url, "page_size": str(page_size)}
+def _configuration(scenario: Scenario, base_url: str, api_key: str) -> dict:
+    return {"api_key": api_key, "base_url": base_url, "page_size": str(scenario.page_size), **scenario.settings}
 
 
 def _starting_state(scenario: Scenario, configuration: dict, scratch: Path) -> dict:
@@ -110,7 +115,7 @@ def record(scenario: Scenario, folder: Path, base_url: str, api_key: str, before
     """Records `scenario` against `base_url` into `folder`; returns the recorded sync's result."""
     path = cassette_path(scenario.name, folder)
     path.unlink(missing_ok=True)
-    configuration = _configuration(base_url, api_key, scenario.page_size)
+    configuration = _configuration(scenario, base_url, api_key)
     with tempfile.TemporaryDirectory() as scratch, _no_waits():
         state = _starting_state(scenario, configuration, Path(scratch))
         if before_recording:
@@ -124,7 +129,7 @@ def record(scenario: Scenario, folder: Path, base_url: str, api_key: str, before
 def _no_waits():
     """Recording does not wait out Retry-After or backoff: the cassette holds the answers, not the pauses."""
     original = client.pause
-    client.pause = lambda seconds: None
+    client.pause = lambda seconds, cancelled: None
     try:
         yield
     finally:
@@ -132,7 +137,8 @@ def _no_waits():
 
 
 def record_from_reference_api(scenario: Scenario, folder: Path) -> engine.SyncRun:
-    with FtsApiServer(records=750, api_key=scenario.api_key, faults=list(scenario.faults)) as api:
+    with FtsApiServer(records=750, api_key=scenario.api_key, faults=list(scenario.faults),
+                      bad_records=scenario.bad_records) as api:
         _rewrite.local_base_url = api.base_url
         try:
             return record(scenario, folder, api.base_url, scenario.api_key,
@@ -149,6 +155,8 @@ def main(argv=None) -> int:
     for scenario in SCENARIOS:
         run = record_from_reference_api(scenario, args.output)
         outcome = "failed as intended" if run.error else f"{run.counts['Upserts']} upserts"
+        if run.error and scenario.normal:
+            raise SystemExit(f"{scenario.name} failed: {run.error}")
         print(f"{cassette_path(scenario.name, args.output).name}: {scenario.description} ({outcome})")
     return 0
 

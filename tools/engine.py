@@ -51,6 +51,11 @@ class SyncRun:
         with duckdb.connect(str(self.project / "files" / "warehouse.db"), read_only=True) as db:
             return db.sql(sql).fetchall()
 
+    def frame(self, sql: str):
+        """The result of `sql` as a pandas DataFrame, with DuckDB's types mapped to pandas dtypes."""
+        with duckdb.connect(str(self.project / "files" / "warehouse.db"), read_only=True) as db:
+            return db.sql(sql).df()
+
     def column_types(self, table: str = "fts_records") -> dict:
         rows = self.query(f"SELECT column_name, data_type FROM information_schema.columns "
                           f"WHERE table_schema = 'tester' AND table_name = '{table}'")

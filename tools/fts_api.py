@@ -139,7 +139,7 @@ BAD_VALUE_CASES: list[tuple[str, object]] = [
     ("record_id", ""),
     ("failure_rate", "high"),
     ("summarization_time_saved", True),
-    ("log_date", None),
+    ("equipment_id", {"id": "EQUIP_000001"}),
 ]
 
 

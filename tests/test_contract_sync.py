@@ -1,0 +1,178 @@
+"""The contract at run time: every page is checked before it is upserted; what breaks a hard rule is quarantined in
+fts_records_rejected (or, in strict mode, fails the sync); soft findings are reported once per sync."""
+
+import json
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import API_KEY, configuration
+from test_cassettes import replay
+from test_sync import DECLARED_TYPES
+
+from contracts import check_records, validate_table
+from fts_connector.client import FtsClient, Page
+from tools import engine
+from tools.cassettes import CASSETTES
+from tools.fts_api import FtsApiServer, generate_record
+
+GOOD = generate_record(42, 0)
+
+
+def serve(monkeypatch, *pages):
+    """Makes the client answer the first page with `pages[0]`, the next with `pages[1]`, … (no HTTP)."""
+    cursors = [None] + [f"{index:032x}" for index in range(1, len(pages))]
+    answers = {cursor: Page(cursor, records, cursors[i + 1] if i + 1 < len(pages) else None, i + 1 < len(pages))
+               for i, (cursor, records) in enumerate(zip(cursors, pages, strict=True))}
+    monkeypatch.setattr(FtsClient, "fetch_page", lambda self, cursor: answers[cursor])
+
+
+def settings_for(**overrides) -> dict:
+    return {"api_key": API_KEY, "base_url": "https://fts.example.com", "page_size": "100",
+            **{name: str(value) for name, value in overrides.items()}}
+
+
+def rejected_rows(run) -> list:
+    return run.query("SELECT record_id, reasons, _fivetran_deleted FROM tester.fts_records_rejected ORDER BY record_id")
+
+
+@pytest.mark.parametrize("path", sorted(CASSETTES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_record_in_every_normal_cassette_satisfies_the_hard_rules(path):
+    if path.stem == "malformed_records":
+        pytest.skip("holds malformed records on purpose")
+    for interaction in yaml.safe_load(path.read_text())["interactions"]:
+        if interaction["response"]["status"]["code"] == 200:
+            verdict = check_records(json.loads(interaction["response"]["body"]["string"])["fts_records"])
+            assert verdict.rejected == []
+
+
+def test_the_synced_table_validates_against_the_contract_and_keeps_the_declared_types(api, sync_runner):
+    run = sync_runner(configuration(api))
+    frame = run.frame("SELECT * EXCLUDE (_fivetran_synced) FROM tester.fts_records")
+    validate_table(frame)
+    assert str(frame["downtime_hours"].dtype) == "int32" and str(frame["failure_rate"].dtype) == "float64"
+    assert len(frame) == 750
+    types = run.column_types()
+    assert {name: types[name] for name in DECLARED_TYPES} == DECLARED_TYPES
+
+
+def test_malformed_records_are_quarantined_and_the_table_keeps_its_types(sync_runner):
+    run = replay("malformed_records", sync_runner)
+    loaded = run.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records")[0]
+    rejected = run.query("SELECT count(*) FROM tester.fts_records_rejected")[0][0]
+    assert run.error is None and rejected == 18 and loaded == (732, 732) and loaded[0] + rejected == 750
+    types = run.column_types()
+    assert {name: types[name] for name in DECLARED_TYPES} == DECLARED_TYPES
+    assert run.column_types("fts_records_rejected")["reasons"] == "JSON"
+    assert "732 records loaded, 18 rejected" in run.log
+    reasons = {json.loads(row[0])[0]["rule"] for row in run.query("SELECT reasons FROM tester.fts_records_rejected")}
+    assert {"not_a_number", "not_a_date", "not_an_integer", "required", "nested_value"} <= reasons
+    # rejected records count towards the cadence like loaded ones; one more checkpoint at the end saves which
+    # record_ids are quarantined (so that their rejected rows can be deleted once they arrive valid)
+    assert run.counts["Checkpoints"] == 8 and run.cursors[-1] == run.cursors[-2]
+    assert len(run.state["quarantined"]) == len(run.query(
+        "SELECT record_id FROM tester.fts_records_rejected WHERE record_id IS NOT NULL"))
+
+
+def test_a_rejected_record_that_later_arrives_valid_loads_and_its_rejected_row_is_deleted(monkeypatch, tmp_path):
+    bad = {**GOOD, "maintenance_cost": "n/a"}
+    serve(monkeypatch, [bad, generate_record(42, 1)])
+    first = engine.run_sync(tmp_path, settings_for(), {})
+    assert first.query("SELECT count(*) FROM tester.fts_records") == [(1,)]
+    assert json.loads(rejected_rows(first)[0][1]) == [{"field": "maintenance_cost", "rule": "not_a_number",
+                                                       "value": "n/a"}]
+    assert first.state["quarantined"] == {GOOD["record_id"]: first.query(
+        "SELECT rejection_key FROM tester.fts_records_rejected")[0][0]}
+    serve(monkeypatch, [GOOD])
+    second = engine.run_sync(tmp_path, settings_for())
+    assert second.query("SELECT count(*) FROM tester.fts_records") == [(2,)]
+    assert rejected_rows(second)[0][2] is True and "quarantined" not in second.state
+
+
+def test_the_same_bad_record_keeps_one_rejected_row_and_a_changed_one_replaces_it(monkeypatch, tmp_path):
+    serve(monkeypatch, [{**GOOD, "downtime_hours": 2.5}])
+    engine.run_sync(tmp_path, settings_for(), {})
+    engine.run_sync(tmp_path, settings_for())
+    serve(monkeypatch, [{**GOOD, "downtime_hours": "x"}])
+    run = engine.run_sync(tmp_path, settings_for())
+    rows = run.query("SELECT _fivetran_deleted, reasons FROM tester.fts_records_rejected ORDER BY _fivetran_deleted")
+    assert len(rows) == 2 and [deleted for deleted, _ in rows] == [False, True]
+    assert json.loads(rows[0][1])[0]["value"] == "x"
+
+
+def test_strict_mode_fails_on_the_first_hard_violation_naming_record_field_and_rule(monkeypatch, tmp_path):
+    serve(monkeypatch, [generate_record(42, 1)], [{**GOOD, "log_date": "31/02/2024"}])
+    run = engine.run_sync(tmp_path, settings_for(contract_mode="strict", checkpoint_every=1), {})
+    message = str(run.error)
+    assert f"record {GOOD['record_id']} breaks the contract: field log_date not_a_date" in message
+    assert "contract_mode is strict" in message and "SYNC FAILED" in run.log
+    assert run.query("SELECT count(*) FROM tester.fts_records") == [(1,)]
+    assert run.state == {"next_cursor": f"{1:032x}"}
+
+
+def test_contract_mode_off_loads_what_comes(monkeypatch, tmp_path):
+    serve(monkeypatch, [{**GOOD, "maintenance_type": "Emergency", "downtime_hours": 3.0}])
+    run = engine.run_sync(tmp_path, settings_for(contract_mode="off"), {})
+    assert run.error is None and run.query("SELECT downtime_hours, maintenance_type FROM tester.fts_records") == [
+        (3, "Emergency")]
+    assert "contract drift" not in run.log
+
+
+def test_contract_mode_is_checked_like_every_parameter(api, sync_runner):
+    run = sync_runner(configuration(api, contract_mode="lenient"))
+    assert "contract_mode must be one of enforce, strict, off; got 'lenient'" in str(run.error)
+    assert api.request_count == 0
+
+
+def test_drift_is_summarised_once_per_sync(sync_runner):
+    with FtsApiServer(records=750, api_key=API_KEY) as api:
+        run = sync_runner(configuration(api))
+    summary = [line for line in run.log.splitlines() if "contract drift" in line]
+    assert len(summary) == 1 and "last_updated_epoch (750)" in run.log
+    assert "maintenance_type" in run.log.split("contract drift")[1]
+
+
+HARD_BREAKS = st.sampled_from([
+    ("maintenance_cost", "n/a", "not_a_number"), ("log_date", "2024-02-30", "not_a_date"),
+    ("downtime_hours", 2.5, "not_an_integer"), ("summarization_time_saved", 2**40, "out_of_int32_range"),
+    ("failure_rate", float("inf"), "not_finite"), ("technician_id", ["TECH_000001"], "nested_value"),
+    ("record_id", None, "required"), ("customer_id", True, "not_a_string"),
+])
+SOFT_BREAKS = st.sampled_from([  # (field, value, how the drift summary names the finding)
+    ("maintenance_type", "Emergency", "outside documented values"), ("failure_rate", 1.5, "outside 0–1"),
+    ("maintenance_cost", -3.0, "negative values"), ("equipment_id", "EQ-1", "not shaped like"),
+    ("new_field", 1, "fields beyond the contract"),
+])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(st.sampled_from(["valid", "hard", "soft"]), min_size=1, max_size=12), data=st.data())
+def test_generated_records_land_where_the_contract_says(monkeypatch, tmp_path_factory, kinds, data):
+    records, expected = [], {"valid": [], "hard": {}, "soft": []}
+    for index, kind in enumerate(kinds):
+        record = generate_record(7, index)
+        record["maintenance_type"], record["maintenance_status"] = "Corrective", "Completed"
+        if kind == "hard":
+            field, value, rule = data.draw(HARD_BREAKS)
+            record[field] = value
+            expected["hard"][json.dumps(record, sort_keys=True, default=str)] = rule
+        elif kind == "soft":
+            field, value, rule = data.draw(SOFT_BREAKS)
+            record[field] = value
+            expected["soft"].append((record["record_id"], rule, field))
+        if kind != "hard":
+            expected["valid"].append(record["record_id"])
+        records.append(record)
+    serve(monkeypatch, records)
+    run = engine.run_sync(tmp_path_factory.mktemp("generated"), settings_for(), {})
+    assert run.error is None
+    loaded = {row[0] for row in run.query("SELECT record_id FROM tester.fts_records")} if expected["valid"] else set()
+    assert loaded == set(expected["valid"])
+    if expected["hard"]:
+        rules = sorted(json.loads(reasons)[0]["rule"] for (reasons,) in run.query(
+            "SELECT reasons FROM tester.fts_records_rejected"))
+        assert rules == sorted(expected["hard"].values())
+    drift = run.log.split("contract drift")[1] if expected["soft"] else ""
+    for record_id, finding, field in expected["soft"]:
+        assert record_id in loaded and finding in drift and field in drift

@@ -78,8 +78,9 @@ def in_process():
             setattr(owner, name, value)
 
 
-def run_sync(project: Path, configuration: dict, state: dict | None = None) -> SyncRun:
-    """One sync of connector.py into `project/files`, from `state` (default: the state the last run saved)."""
+def run_sync(project: Path, configuration: dict, state: dict | None = None, connector=None) -> SyncRun:
+    """One sync of `connector` (default: connector.py's) into `project/files`, from `state` (default: the state the
+    last run saved)."""
     state_file = project / "files" / "state.json"
     if state is None:
         state = json.loads(state_file.read_text()) if state_file.exists() else {}
@@ -97,7 +98,7 @@ def run_sync(project: Path, configuration: dict, state: dict | None = None) -> S
     runner._Sync.checkpoint = spy
     try:
         with in_process(), contextlib.redirect_stdout(output):
-            counts = core_adapter.run(fts.connector, str(project), dict(configuration), dict(state))
+            counts = core_adapter.run(connector or fts.connector, str(project), dict(configuration), dict(state))
         error = None
     except Exception as exc:  # the engine has logged SYNC FAILED; the test asserts on it
         counts, error = None, exc

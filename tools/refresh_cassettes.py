@@ -39,9 +39,9 @@ def responses(path: Path) -> list:
 def field_types(bodies: list) -> dict:
     """field -> Counter of the JSON types its values had."""
     types: dict = {}
-    records = [record for body in bodies for record in body.get("fts_records", []) if isinstance(record, dict)]
-    for record in records:
-        for name, value in record.items():
+    items = [item for body in bodies for item in body.get("fts_records", []) if isinstance(item, dict)]
+    for item in items:
+        for name, value in item.items():
             types.setdefault(name, Counter())[type(value).__name__] += 1
     return types
 

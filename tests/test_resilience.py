@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -161,3 +162,20 @@ def test_a_restart_happens_once_per_sync(sync_runner):
 def test_on_invalid_cursor_is_checked_like_every_parameter(api, sync_runner):
     run = sync_runner(configuration(api, on_invalid_cursor="ignore"))
     assert "on_invalid_cursor must be one of restart, fail; got 'ignore'" in str(run.error)
+
+
+@pytest.mark.parametrize("fault", [None, Fault("status", status=401, at=4), Fault("status", status=429, at=4,
+                                                                                    retry_after=3600)])
+def test_no_prefetch_thread_outlives_the_sync(sync_runner, fault):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[fault] if fault else []) as api:
+        sync_runner(configuration(api))
+    assert [thread.name for thread in threading.enumerate() if thread.name == "fts-prefetch"] == []
+
+
+@pytest.mark.parametrize("prefetch", ["true", "false"])
+def test_a_failure_in_the_fetcher_surfaces_with_the_same_message_and_state_either_way(sync_runner, prefetch):
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=401, at=5)]) as api:
+        run = sync_runner(configuration(api, prefetch=prefetch))
+        fifth_page = api.requests[4]["cursor"]
+    assert "HTTP 401" in str(run.error) and "Check api_key" in str(run.error)
+    assert run.state == {"next_cursor": fifth_page} and exact(run, 400)

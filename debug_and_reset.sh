@@ -37,7 +37,6 @@ die() {  # die <status> <message...>
 PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PLACEHOLDER='<YOUR_FTS_API_KEY>'
 DEMO_RECORDS=750
 SERVER_START_TIMEOUT=20  # seconds to wait for the reference API's "listening" line
 
@@ -86,24 +85,7 @@ if $demo; then
 else
     [[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration (copy configuration.json and set api_key, or run with --demo)"
     # Prints nothing but the problem: the file's values (the API key among them) are never shown.
-    if ! problem=$("$PYTHON" - "$configuration" "$PLACEHOLDER" 2>&1 <<'PY'
-import json, sys
-path, placeholder = sys.argv[1], sys.argv[2]
-try:
-    with open(path, encoding="utf-8") as file:
-        values = json.load(file)
-except (OSError, UnicodeDecodeError) as exc:
-    sys.exit(f"cannot read {path}: {exc.__class__.__name__}")
-except json.JSONDecodeError as exc:
-    sys.exit(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
-if not isinstance(values, dict):
-    sys.exit(f"{path} must hold a JSON object of configuration values")
-placeholders = sorted(name for name, value in values.items() if isinstance(value, str) and placeholder in value)
-if placeholders:
-    sys.exit(f"{path} still holds the placeholder {placeholder} in: {', '.join(placeholders)}. "
-             "Put your FTS API key there, or run with --demo to sync from the local reference API")
-PY
-    ); then
+    if ! problem=$("$PYTHON" -m tools.check_configuration "$configuration" 2>&1); then
         die 2 "${problem:-invalid configuration: $configuration}"
     fi
 fi

@@ -39,7 +39,6 @@ die() {  # die <status> <message...>
 PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PLACEHOLDER='<YOUR_FTS_API_KEY>'
 SHIPPED=(connector.py requirements.txt fts_connector contracts)  # what Fivetran runs; nothing else is staged
 
 configuration=""
@@ -83,24 +82,7 @@ for required in "${SHIPPED[@]}"; do
 done
 [[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration"
 # Prints nothing but the problem: the file's values (the FTS API key among them) are never shown.
-if ! problem=$("$PYTHON" - "$configuration" "$PLACEHOLDER" 2>&1 <<'PY'
-import json, sys
-path, placeholder = sys.argv[1], sys.argv[2]
-try:
-    with open(path, encoding="utf-8") as file:
-        values = json.load(file)
-except (OSError, UnicodeDecodeError) as exc:
-    sys.exit(f"cannot read {path}: {exc.__class__.__name__}")
-except json.JSONDecodeError as exc:
-    sys.exit(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
-if not isinstance(values, dict):
-    sys.exit(f"{path} must hold a JSON object of configuration values")
-placeholders = sorted(name for name, value in values.items() if isinstance(value, str) and placeholder in value)
-if placeholders:
-    sys.exit(f"{path} still holds the placeholder {placeholder} in: {', '.join(placeholders)}; "
-             "put the real FTS API key there before deploying")
-PY
-); then
+if ! problem=$("$PYTHON" -m tools.check_configuration "$configuration" 2>&1); then
     die 2 "${problem:-invalid configuration: $configuration}"
 fi
 echo "✓ Configuration check passed: $configuration"

@@ -26,3 +26,13 @@ def test_the_readme_configuration_table_names_every_parameter_and_its_default():
         assert name in rows, f"README's configuration table lacks {name}"
         if name != "api_key":
             assert rows[name] == default, f"README gives {name} the default {rows[name]!r}, the code {default!r}"
+
+
+def test_the_scripts_configuration_check_applies_the_connectors_rules_without_showing_values(tmp_path):
+    from tools.check_configuration import problem
+    path = tmp_path / "configuration.json"
+    path.write_text(json.dumps({"api_key": "secret-value", "page_size": "500"}))
+    found = problem(str(path))
+    assert "page_size must be an integer from 1 to 200; got '500'" in found and "secret-value" not in found
+    path.write_text(json.dumps({"api_key": "secret-value", "base_url": "http://localhost:8000"}))
+    assert problem(str(path)) is None

@@ -51,7 +51,7 @@ def test_transient_failures_are_retried_once_and_the_page_arrives(fault, no_real
 
 
 def test_a_slow_response_times_out_and_is_retried(no_real_waits):
-    page, client, _ = fetch_first([Fault("slow", at=1, delay=0.3)], request_timeout_seconds="0.05")
+    page, client, _ = fetch_first([Fault("slow", at=1, delay=0.6)], request_timeout_seconds="0.25")
     assert len(page.records) == 100 and client.retries == 1
 
 

@@ -25,8 +25,9 @@ RETRYABLE = [
     Fault("status", status=504, at=3),
     Fault("drop", at=3),
     Fault("reset_mid_body", at=3),
-    Fault("slow", at=3, delay=0.3),
+    Fault("slow", at=3, delay=0.6),
 ]
+SLOW_TIMEOUT = 0.25  # the read timeout for slow faults: well above a normal answer here, well below the delay
 
 
 def exact(run, expected: int = 750) -> bool:
@@ -46,7 +47,8 @@ def with_date(fault: Fault) -> Fault:
 def test_a_transient_fault_is_retried_and_the_sync_completes_exactly(sync_runner, no_real_waits, fault):
     fault = with_date(fault)
     with FtsApiServer(records=750, api_key=API_KEY, faults=[fault]) as api:
-        run = sync_runner(configuration(api, request_timeout_seconds=0.1))
+        timeout = SLOW_TIMEOUT if fault.kind == "slow" else 60
+        run = sync_runner(configuration(api, request_timeout_seconds=timeout))
         assert api.request_count == 9
     assert run.error is None and exact(run) and len(no_real_waits) == 1
     if fault.status == 429:
@@ -54,8 +56,8 @@ def test_a_transient_fault_is_retried_and_the_sync_completes_exactly(sync_runner
 
 
 def test_a_response_slower_than_the_read_timeout_on_every_retry_fails_loudly(sync_runner):
-    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("slow", at=2, times=9, delay=0.15)]) as api:
-        run = sync_runner(configuration(api, request_timeout_seconds=0.02))
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("slow", at=2, times=9, delay=0.6)]) as api:
+        run = sync_runner(configuration(api, request_timeout_seconds=SLOW_TIMEOUT))
         second_page = api.requests[1]["cursor"]
     assert "failed after 8 retries" in str(run.error) and "ReadTimeout" in str(run.error)
     assert run.state == {"next_cursor": second_page} and exact(run, 100)

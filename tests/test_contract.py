@@ -686,3 +686,21 @@ def test_the_contract_is_enforced_even_when_pandera_validation_is_switched_off()
             assert len(check_records([good(downtime_hours=2.5)]).rejected) == 1
             with pytest.raises(pa.errors.SchemaErrors):
                 validate_table(_table(record_id=["a", None, "c"]))
+
+
+def test_check_pages_gives_each_page_the_verdict_check_records_would_and_the_batchs_drift_once():
+    from contracts import check_pages
+    from tools.fts_api import FtsApiServer
+
+    with FtsApiServer(records=40, bad_records=6) as api:
+        records = [api.record(i) for i in range(40)]
+    pages = [records[:15], [], ["not a record", *records[15:30]], records[30:]]
+    batched = check_pages(pages)
+    alone = [check_records(page) for page in pages]
+    assert [v.received for v in batched] == [15, 0, 16, 10]
+    assert [v.valid for v in batched] == [v.valid for v in alone]
+    assert [v.rejected for v in batched] == [v.rejected for v in alone]
+    merged = Drift()
+    for verdict in alone:
+        merged.merge(verdict.drift)
+    assert batched[0].drift.as_dict() == merged.as_dict() and all(v.drift.is_empty() for v in batched[1:])

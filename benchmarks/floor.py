@@ -1,0 +1,61 @@
+"""The SDK floor: the least a connector can do to load the same records through the SDK engine.
+
+`connector` upserts the records the reference API would serve (`generate_record(42, i)`, built page by page in
+memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints with the same
+rule as the connector (after a page, once at least `checkpoint_every` records were upserted since the last
+checkpoint), so it makes the same number of checkpoints. The states are those the connector saves:
+`{"next_cursor": <the API's cursor of the next page, or on the last page the cursor that fetched it>}`.
+
+Configuration (all strings): `records`, `page_size`, `checkpoint_every`, and `seed` (default "42").
+The seconds spent generating records are logged (`floor generated N records in S s`) so a reader can see how much
+of the floor is the data source rather than the SDK.
+"""
+
+import time
+
+from fivetran_connector_sdk import Connector
+from fivetran_connector_sdk import Logging as log
+from fivetran_connector_sdk import Operations as op
+
+from fts_connector import TABLE
+from fts_connector.schema import tables
+from tools.fts_api import CursorCodec, generate_record
+
+CURSOR_EPOCH = 0  # the reference API's default epoch, so the cursors match the connector's byte for byte
+
+
+def schema(configuration: dict):
+    """The same tables as connector.py declares."""
+    return tables()
+
+
+def page_cursors(codec: CursorCodec, start: int, end: int, records: int) -> tuple:
+    """(the cursor that fetched the page [start, end), the cursor the state keeps after it) as the API gives them."""
+    fetched_with = codec.encode(start) if start else None
+    return fetched_with, (codec.encode(end) if end < records else fetched_with)
+
+
+def update(configuration: dict, state: dict):
+    """Upserts records 0 .. records-1 page by page, checkpointing on the connector's cadence."""
+    records = int(configuration["records"])
+    page_size = int(configuration["page_size"])
+    checkpoint_every = int(configuration["checkpoint_every"])
+    seed = int(configuration.get("seed", "42"))
+    codec = CursorCodec(seed, CURSOR_EPOCH)
+    since_checkpoint = 0
+    generating = 0.0
+    for start in range(0, records, page_size):
+        end = min(start + page_size, records)
+        began = time.perf_counter()
+        page = [generate_record(seed, i) for i in range(start, end)]
+        generating += time.perf_counter() - began
+        for record in page:
+            op.upsert(TABLE, record)
+        since_checkpoint += len(page)
+        if since_checkpoint >= checkpoint_every:
+            op.checkpoint({"next_cursor": page_cursors(codec, start, end, records)[1]})
+            since_checkpoint = 0
+    log.info(f"floor generated {records} records in {generating:.3f} s")
+
+
+connector = Connector(update=update, schema=schema)

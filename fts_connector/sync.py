@@ -101,13 +101,14 @@ def checked_pages(pages, contract_mode: str, hungry):
     Pages are checked in batches of up to BATCH_RECORDS records, one vectorised validation per batch, which costs a
     fraction of one per page; a batch is cut short whenever `hungry()` says the loader is waiting for a page, and
     on the last page. If fetching fails, the pages already fetched are still handed over before the error."""
-    batch = []
+    batch, batched = [], 0
     try:
         for page in pages:
             batch.append(page)
-            if page.is_last or hungry() or sum(len(p.records) for p in batch) >= BATCH_RECORDS:
+            batched += len(page.records)
+            if page.is_last or hungry() or batched >= BATCH_RECORDS:
                 yield from _checked(batch, contract_mode)
-                batch = []
+                batch, batched = [], 0
     except Exception:
         yield from _checked(batch, contract_mode)
         raise

@@ -3,7 +3,8 @@
 `connector` upserts the records the reference API would serve (`generate_record(42, i)`, built page by page in
 memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints with the same
 rule as the connector (after a page, once at least `checkpoint_every` records were upserted since the last
-checkpoint), so it makes the same number of checkpoints. The states are those the connector saves:
+checkpoint, and at the end unless the last checkpoint saved the final state), so it makes the same number of
+checkpoints. The states are those the connector saves:
 `{"next_cursor": <the API's cursor of the next page, or on the last page the cursor that fetched it>}`.
 
 Configuration (all strings): `records`, `page_size`, `checkpoint_every`, and `seed` (default "42").
@@ -42,7 +43,7 @@ def update(configuration: dict, state: dict):
     checkpoint_every = int(configuration["checkpoint_every"])
     seed = int(configuration.get("seed", "42"))
     codec = CursorCodec(seed, CURSOR_EPOCH)
-    since_checkpoint = 0
+    since_checkpoint, saved = 0, None
     generating = 0.0
     for start in range(0, records, page_size):
         end = min(start + page_size, records)
@@ -52,9 +53,10 @@ def update(configuration: dict, state: dict):
         for record in page:
             op.upsert(TABLE, record)
         since_checkpoint += len(page)
-        if since_checkpoint >= checkpoint_every:
-            op.checkpoint({"next_cursor": page_cursors(codec, start, end, records)[1]})
-            since_checkpoint = 0
+        state = {"next_cursor": page_cursors(codec, start, end, records)[1]}
+        if since_checkpoint >= checkpoint_every or (end == records and state != saved):
+            op.checkpoint(state)
+            since_checkpoint, saved = 0, state
     log.info(f"floor generated {records} records in {generating:.3f} s")
 
 

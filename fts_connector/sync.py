@@ -1,7 +1,9 @@
 """The sync loop: API page -> contract -> upsert -> checkpoint, resuming from the cursor in the state.
 
 The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below). It is
-checkpointed at page boundaries once at least `checkpoint_every` records were upserted since the last checkpoint.
+checkpointed at page boundaries once at least `checkpoint_every` records were upserted since the last checkpoint,
+and once more at the end if the state has moved since or the sync has not checkpointed yet: every sync that ends
+well (or stops early) saves its final cursor.
 On the last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks
 up records appended since.
 
@@ -48,6 +50,7 @@ class Progress:
     checkpoints: int = 0
     since_checkpoint: int = 0
     last_page: Page | None = None  # the last page whose records were all upserted
+    saved_cursor: str | None = None  # the cursor the saved state holds
     drift: Drift = field(default_factory=Drift)
 
     def summary(self, retries: int) -> str:
@@ -209,7 +212,7 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
     """Loads every page from the saved cursor (or the first page) to the last one, checkpointing on cadence."""
     state = state or {}
     cursor = state.get("next_cursor")
-    progress = Progress()
+    progress = Progress(saved_cursor=cursor)
     quarantine = Quarantine(state)
     synced_at = datetime.now(timezone.utc).isoformat()
     log.info(f"starting sync from {'cursor ' + short(cursor) if cursor else 'the first page'}, page_size "
@@ -220,8 +223,7 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
         while True:
             try:
                 _load_pages(settings, client, cursor, progress, quarantine, synced_at)
-                if quarantine.changed and progress.last_page is not None:  # the state must know what to delete later
-                    _checkpoint(progress.last_page, quarantine, progress)
+                _final_checkpoint(progress, quarantine)
                 break
             except InvalidCursorError:
                 if settings.on_invalid_cursor != "restart" or restarted:
@@ -230,9 +232,8 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
                             "restarting from the first page; upserts by record_id keep the table free of duplicates")
                 restarted, cursor = True, None
     except RateLimitPause as pause:
+        _final_checkpoint(progress, quarantine)
         last = progress.last_page
-        if (progress.since_checkpoint or quarantine.changed) and last is not None:
-            _checkpoint(last, quarantine, progress)
         resume = resume_cursor(last) if last is not None else cursor
         log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
                     f"from cursor {short(resume)}")
@@ -269,6 +270,17 @@ def _load_pages(settings, client, cursor, progress, quarantine, synced_at):
 
 
 def _checkpoint(page: Page, quarantine: Quarantine, progress: Progress) -> None:
-    op.checkpoint({"next_cursor": resume_cursor(page), **quarantine.state()})
+    progress.saved_cursor = resume_cursor(page)
+    op.checkpoint({"next_cursor": progress.saved_cursor, **quarantine.state()})
     progress.checkpoints += 1
     progress.since_checkpoint = 0
+
+
+def _final_checkpoint(progress: Progress, quarantine: Quarantine) -> None:
+    """Checkpoints the last loaded page unless this sync's last checkpoint already saved the same state: the same
+    cursor and no change to the quarantine (which the state must know, to delete rejected rows later)."""
+    last = progress.last_page
+    if last is None:
+        return
+    if progress.checkpoints == 0 or quarantine.changed or resume_cursor(last) != progress.saved_cursor:
+        _checkpoint(last, quarantine, progress)

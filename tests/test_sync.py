@@ -59,6 +59,21 @@ def test_page_size_200_checkpoints_after_every_page(api, sync_runner):
     assert api.requests[0]["page_size"] == 200
 
 
+def test_a_tail_shorter_than_checkpoint_every_is_checkpointed_at_the_end(api, sync_runner):
+    run = sync_runner(configuration(api, checkpoint_every=200))
+    cursors = request_cursors(api)
+    assert run.counts["Checkpoints"] == 4  # after 200, 400 and 600 records, then the last 150 at the end
+    assert run.cursors == [cursors[2], cursors[4], cursors[6], cursors[7]]
+    assert run.state == {"next_cursor": cursors[7]}
+
+
+def test_checkpoint_every_above_the_data_still_saves_the_final_cursor(api, sync_runner):
+    run = sync_runner(configuration(api, checkpoint_every=1000))
+    assert run.counts["Checkpoints"] == 1
+    assert run.state == {"next_cursor": request_cursors(api)[7]}
+    assert "op.checkpoint() was never called" not in run.log
+
+
 def test_second_sync_after_50_appended_records_makes_one_request_and_holds_800_rows(api, sync_runner):
     first = sync_runner(configuration(api))
     api.append(50)
@@ -74,6 +89,8 @@ def test_a_sync_with_nothing_new_rereads_only_the_tail(api, sync_runner):
     first = sync_runner(configuration(api))
     again = sync_runner(configuration(api))
     assert api.request_count == 9 and again.counts["Upserts"] == 50 and again.state == first.state
+    assert again.counts["Checkpoints"] == 1  # the tail's 50 records are below the cadence: saved once at the end
+    assert "op.checkpoint() was never called" not in again.log
 
 
 def test_interrupted_sync_resumed_from_its_checkpoint_equals_an_uninterrupted_one(api, sync_runner):
@@ -99,8 +116,8 @@ def test_resume_from_a_given_mid_sync_state_fetches_only_the_rest(api, sync_runn
 def test_a_small_dataset_on_one_page_keeps_no_cursor(sync_runner):
     with FtsApiServer(records=30, api_key=API_KEY) as api:
         run = sync_runner(configuration(api))
-    assert run.error is None and run.counts["Upserts"] == 30 and run.counts["Checkpoints"] == 0
-    assert run.state == {}
+    assert run.error is None and run.counts["Upserts"] == 30 and run.counts["Checkpoints"] == 1
+    assert run.state == {"next_cursor": None}  # the first page was fetched without a cursor: the next sync re-reads it
 
 
 def test_per_page_log_lines_and_closing_summary(api, sync_runner):

@@ -3,16 +3,19 @@
     python -m benchmarks.case connector --records N [--page-size P] [--latency-ms L] [--contract enforce|off]
         [--prefetch true|false] [--checkpoint-every C] [--base-url URL]
     python -m benchmarks.case floor --records N [--page-size P] [--checkpoint-every C]
+    python -m benchmarks.case alone --records N [the connector's options]
 
 A connector case syncs connector.py from the reference API at `--base-url`; without it, the case starts the API
 in a subprocess of its own (`python -m tools.fts_api --port 0 ...`) and stops it afterwards, so the API's CPU and
 memory are never this process's. A floor case runs `benchmarks.floor`. Either way the sync goes through
-`tools.engine.run_sync` into a fresh temporary project folder that is deleted afterwards.
+`tools.engine.run_sync` into a fresh temporary project folder that is deleted afterwards. An alone case runs the
+connector case's sync without the engine, into `benchmarks.alone.CountingSink`: what the connector itself costs.
 
-Measured: `seconds`, the wall-clock time of the `run_sync` call alone; `cpu_seconds`, this process's CPU time (user +
+Measured: `seconds`, the wall-clock time of the sync call alone; `cpu_seconds`, this process's CPU time (user +
 system, every thread) during it; `peak_rss_mb`, this process's peak RSS
-(`ru_maxrss`) read right after `run_sync` returns, before the checks query the warehouse; `start_rss_mb`, the same
-just before it. Then the warehouse is checked: `rows` and `distinct_ids` in `tester.fts_records`.
+(`ru_maxrss`) read right after the sync returns, before the checks query the warehouse; `start_rss_mb`, the same
+just before it. Then the warehouse is checked: `rows` and `distinct_ids` in `tester.fts_records` (an alone case has
+no warehouse: both are None, and `upserts` is what the sink counted).
 """
 
 import argparse
@@ -85,20 +88,32 @@ def floor_configuration(args) -> dict:
             "checkpoint_every": str(args.checkpoint_every)}
 
 
+def timed(sync) -> tuple:
+    """Runs `sync()`; returns (its result, seconds, CPU seconds, start RSS MB, peak RSS MB)."""
+    start_rss, start_cpu = peak_rss_mb(), cpu_seconds()
+    began = time.perf_counter()
+    result = sync()
+    seconds = time.perf_counter() - began
+    return result, seconds, cpu_seconds() - start_cpu, start_rss, peak_rss_mb()
+
+
 def timed_sync(configuration: dict, connector) -> tuple:
     """Runs one sync into a fresh temporary project; returns (result, seconds, CPU seconds, start RSS MB, peak RSS MB,
     checks)."""
     from tools.engine import run_sync  # imported before the clock starts: start-up is not measured
 
     with tempfile.TemporaryDirectory(prefix="fts-bench-") as folder:
-        project = Path(folder)
-        start_rss, start_cpu = peak_rss_mb(), cpu_seconds()
-        began = time.perf_counter()
-        result = run_sync(project, configuration, {}, connector=connector)
-        seconds = time.perf_counter() - began
-        peak_rss, cpu = peak_rss_mb(), cpu_seconds() - start_cpu
+        measured = timed(lambda: run_sync(Path(folder), configuration, {}, connector=connector))
+        result = measured[0]
         checks = warehouse_checks(result) if result.error is None else {"rows": None, "distinct_ids": None}
-    return result, seconds, cpu, start_rss, peak_rss, checks
+    return (*measured, checks)
+
+
+def timed_alone(configuration: dict, connector) -> tuple:
+    """Runs one sync into a CountingSink; returns what timed_sync returns, with no warehouse to check."""
+    from benchmarks.alone import run_alone
+
+    return (*timed(lambda: run_alone(configuration, connector)), {"rows": None, "distinct_ids": None})
 
 
 def warehouse_checks(result) -> dict:
@@ -114,18 +129,19 @@ def measure(args) -> dict:
         pages, retries = math.ceil(args.records / args.page_size), 0
     else:
         import connector
+        sync = timed_alone if args.kind == "alone" else timed_sync
         with contextlib.ExitStack() as stack:
             base_url = args.base_url or stack.enter_context(reference_api(args.records, args.latency_ms))
-            result, seconds, cpu, start_rss, peak_rss, checks = timed_sync(
+            result, seconds, cpu, start_rss, peak_rss, checks = sync(
                 connector_configuration(args, base_url), connector.connector)
         summary = SUMMARY.search(result.log)
         pages, retries = (int(summary.group(3)), int(summary.group(5))) if summary else (None, None)
     counts = result.counts or {}
     return {
         "kind": args.kind, "records": args.records, "page_size": args.page_size,
-        "latency_ms": args.latency_ms if args.kind == "connector" else None,
-        "contract": args.contract if args.kind == "connector" else None,
-        "prefetch": args.prefetch == "true" if args.kind == "connector" else None,
+        "latency_ms": None if args.kind == "floor" else args.latency_ms,
+        "contract": None if args.kind == "floor" else args.contract,
+        "prefetch": None if args.kind == "floor" else args.prefetch == "true",
         "checkpoint_every": args.checkpoint_every, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
         "upserts": counts.get("Upserts"), "checkpoints": counts.get("Checkpoints"), "pages": pages,
         "retries": retries, **checks, "start_rss_mb": round(start_rss, 1), "peak_rss_mb": round(peak_rss, 1),
@@ -141,7 +157,7 @@ def _generate_seconds(log: str) -> float | None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.case", description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("connector", "floor"))
+    parser.add_argument("kind", choices=("connector", "floor", "alone"))
     parser.add_argument("--records", type=int, required=True)
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--latency-ms", type=int, default=0)

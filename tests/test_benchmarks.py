@@ -23,4 +23,5 @@ def test_alone_reports_a_failed_sync_as_the_engine_does(api):
     alone = run_alone(configuration(api, api_key="wrong-key"), connector.connector)
 
     assert alone.counts is None
-    assert "401" in str(alone.error) or "api_key" in str(alone.error)
+    assert "HTTP 401" in str(alone.error) and "Check api_key" in str(alone.error)
+    assert alone.sink.upserts == {} and alone.sink.checkpoints == 0

@@ -1,6 +1,6 @@
 """The connector's throughput and memory against the SDK floor, each case in a fresh process.
 
-    python -m benchmarks.bench [--records N ...] [--million] [--quick] [--repeat K] [--output PATH]
+    python -m benchmarks.bench [--records N ...] [--million] [--quick] [--repeat K] [--match REGEX] [--output PATH]
 
 Every case is one `python -m benchmarks.case ...` subprocess (so its peak RSS is its own) syncing into a fresh
 temporary project; a connector case reads from the reference API, which runs in a subprocess of its own started for
@@ -15,8 +15,10 @@ connector alone (`benchmarks.alone`: no engine, a sink that only counts) runs fo
 N=1,000,000 with `--million`: its time is the connector's own share of a sync, its peak RSS the connector's own memory.
 
 The results go to stdout and to benchmarks/RESULTS.md (`--output`); `--quick` (N=2,000 only, a smoke run of the
-script) writes a file only when `--output` is given. `--repeat K` runs each case and floor K times and keeps the
-median run (this machine's run-to-run spread for the same work is large).
+script) writes a file only when `--output` is given. `--repeat K` runs every case and floor once per round, K rounds,
+and keeps each one's median run: this machine's speed drifts over minutes, and interleaving spreads the drift over
+all of them. `--match REGEX` keeps only the cases whose description matches (a target whose cases are left out is
+reported as not measured).
 """
 
 import argparse
@@ -24,6 +26,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -121,57 +124,53 @@ def median_run(results: list) -> dict:
     return {**ordered[len(ordered) // 2], "runs": [result["seconds"] for result in results]}
 
 
-def measure_connector(case: Case, repeat: int) -> dict:
-    """A connector case, through the engine or alone (whose run has no warehouse rows to verify)."""
-    results = []
-    for _ in range(repeat):
-        with reference_api(case.records, case.latency_ms) as base_url:
-            results.append(run_case_process([*case.arguments(), "--base-url", base_url]))
-        verify(results[-1] if not case.alone else {**results[-1], "rows": case.records, "distinct_ids": case.records},
-               case.describe())
-    return median_run(results)
+def measure_connector(case: Case) -> dict:
+    """One run of a connector case, through the engine or alone (whose run has no warehouse rows to verify)."""
+    with reference_api(case.records, case.latency_ms) as base_url:
+        result = run_case_process([*case.arguments(), "--base-url", base_url])
+    verify(result if not case.alone else {**result, "rows": case.records, "distinct_ids": case.records},
+           case.describe())
+    return result
 
 
-def measure_floor(case: Case, repeat: int) -> dict:
-    results = []
-    for _ in range(repeat):
-        results.append(run_case_process(["floor", "--records", str(case.records), "--page-size",
-                                         str(case.page_size), "--checkpoint-every", str(case.checkpoint_every)]))
-        verify(results[-1], f"floor for {case.describe()}")
-    return median_run(results)
+def measure_floor(case: Case) -> dict:
+    """One run of the floor for `case`."""
+    result = run_case_process(["floor", "--records", str(case.records), "--page-size", str(case.page_size),
+                               "--checkpoint-every", str(case.checkpoint_every)])
+    verify(result, f"floor for {case.describe()}")
+    return result
 
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_alone(cases: list, repeat: int = 1) -> list:
-    """Measures every connector-alone case (`repeat` times each, keeping the median run); returns their rows."""
-    rows = []
-    for number, case in enumerate(cases, 1):
-        progress(f"[alone {number}/{len(cases)}] {case.describe()} ...")
-        rows.append({**measure_connector(case, repeat), "case": case})
-        progress(f"  {json.dumps({k: v for k, v in rows[-1].items() if k != 'case'})}")
-    return rows
-
-
 def run_all(cases: list, repeat: int = 1) -> tuple:
-    """Measures every case and each floor it needs (`repeat` times each, keeping the median run); returns
-    (connector rows, floor rows by floor key)."""
-    floors, rows = {}, []
-    for number, case in enumerate(cases, 1):
-        if case.floor_key not in floors:
-            progress(f"floor N={case.records} records per checkpoint {case.floor_key[1]} ...")
-            floors[case.floor_key] = measure_floor(case, repeat)
-            progress(f"  {json.dumps(floors[case.floor_key])}")
-        progress(f"[{number}/{len(cases)}] {case.describe()} ...")
-        result = measure_connector(case, repeat)
-        progress(f"  {json.dumps(result)}")
-        floor = floors[case.floor_key]
-        if floor["checkpoints"] != result["checkpoints"]:
-            raise BenchmarkError(f"{case.describe()}: {result['checkpoints']} checkpoints but its floor made "
-                                 f"{floor['checkpoints']}")
-        rows.append({**result, "case": case, "ratio": rate(result) / rate(floor)})
+    """Measures every case and each floor an engine case needs, once per round for `repeat` rounds, and keeps each
+    one's median run; returns (rows, floor rows by floor key). Engine rows have their ratio to their floor."""
+    runs, floor_runs = {case: [] for case in cases}, {}
+    for round_number in range(1, repeat + 1):
+        measured_floors = set()
+        for number, case in enumerate(cases, 1):
+            if not case.alone and case.floor_key not in measured_floors:
+                progress(f"(round {round_number}) floor N={case.records} per checkpoint {case.floor_key[1]} ...")
+                floor_runs.setdefault(case.floor_key, []).append(measure_floor(case))
+                measured_floors.add(case.floor_key)
+                progress(f"  {json.dumps(floor_runs[case.floor_key][-1])}")
+            progress(f"(round {round_number}) [{number}/{len(cases)}] {case.describe()} ...")
+            runs[case].append(measure_connector(case))
+            progress(f"  {json.dumps(runs[case][-1])}")
+    floors = {key: median_run(results) for key, results in floor_runs.items()}
+    rows = []
+    for case, results in runs.items():
+        row = {**median_run(results), "case": case}
+        if not case.alone:
+            floor = floors[case.floor_key]
+            if floor["checkpoints"] != row["checkpoints"]:
+                raise BenchmarkError(f"{case.describe()}: {row['checkpoints']} checkpoints but its floor made "
+                                     f"{floor['checkpoints']}")
+            row["ratio"] = rate(row) / rate(floor)
+        rows.append(row)
     return rows, floors
 
 
@@ -274,33 +273,39 @@ def targets(rows: list, floors: dict, records: list) -> list:
     smallest, largest = min(records), max(records)
     lines = [target_throughput(rows, largest), target_latency(rows, smallest), target_memory(rows, floors, smallest),
              target_contract(rows, largest)]
+    lines = [line or f"- ({number}) not measured: its cases were not run"  # --match, or no --million for (3)
+             for number, line in enumerate(lines, 1)]
     if (smallest, largest) != DEFAULT_RECORDS:
         lines.append(f"- Note: run with N = {', '.join(map(str, records))}, not the targets' 10,000 and 100,000: "
                      "these lines check the script, not the targets.")
     return lines
 
 
-def target_throughput(rows: list, n: int) -> str:
+def target_throughput(rows: list, n: int) -> str | None:
     row = find(rows, records=n)
+    if row is None:
+        return None
     return (f"- (1) {verdict(row['ratio'] >= 0.95)}: latency 0, N={n:,}, page 100: ratio to the floor "
             f"{row['ratio']:.3f} (target >= 0.95)")
 
 
-def target_latency(rows: list, n: int) -> str:
+def target_latency(rows: list, n: int) -> str | None:
     on, off = find(rows, records=n, latency_ms=50), find(rows, records=n, latency_ms=50, prefetch=False)
+    if on is None or off is None:
+        return None
     return (f"- (2) {verdict(on['ratio'] >= 0.85)}: latency 50 ms, N={n:,}, page 100, prefetch on: ratio "
             f"{on['ratio']:.3f} (target >= 0.85); prefetch off, for comparison: ratio {off['ratio']:.3f} "
             f"({off['seconds']:.2f} s against {on['seconds']:.2f} s with prefetch)")
 
 
-def target_memory(rows: list, floors: dict, n: int) -> str:
+def target_memory(rows: list, floors: dict, n: int) -> str | None:
     big, small = find(rows, records=MILLION), find(rows, records=n)
-    if big is None:
-        return "- (3) not measured: peak RSS growth to 1,000,000 records needs `--million`"
+    alone_big, alone_small = find(rows, records=MILLION, alone=True), find(rows, records=n, alone=True)
+    if None in (big, small, alone_big, alone_small):
+        return None
     growth = big["peak_rss_mb"] - small["peak_rss_mb"]
     floor_growth = (floors[(MILLION, DEFAULT_CHECKPOINT_EVERY)]["peak_rss_mb"]
                     - floors[(n, DEFAULT_CHECKPOINT_EVERY)]["peak_rss_mb"])
-    alone_big, alone_small = find(rows, records=MILLION, alone=True), find(rows, records=n, alone=True)
     alone = alone_big["peak_rss_mb"] - alone_small["peak_rss_mb"]
     return (f"- (3) {verdict(growth <= 30)}: peak RSS at N=1,000,000 minus N={n:,} (page 100, latency 0), through the "
             f"engine: {big['peak_rss_mb']:.1f} - {small['peak_rss_mb']:.1f} = {growth:.1f} MB (target <= 30 MB). "
@@ -310,8 +315,10 @@ def target_memory(rows: list, floors: dict, n: int) -> str:
             f"({verdict(alone <= 30)} against the same 30 MB)")
 
 
-def target_contract(rows: list, n: int) -> str:
+def target_contract(rows: list, n: int) -> str | None:
     enforce, off = find(rows, records=n), find(rows, records=n, contract="off")
+    if enforce is None or off is None:
+        return None
     cost = 1 - off["seconds"] / enforce["seconds"]
     return (f"- (4) {verdict(cost <= 0.10)}: contract cost at N={n:,}, page 100, latency 0: 1 - "
             f"{off['seconds']:.2f} s (off) / {enforce['seconds']:.2f} s (enforce) = {cost:.1%} (target <= 10 %)")
@@ -321,7 +328,9 @@ def repeats_note(rows: list, floors: dict) -> list:
     """With --repeat: the seconds of every run, to show the run-to-run spread."""
     if len(rows[0]["runs"]) == 1:
         return []
-    lines = ["Each case and floor ran several times; the tables show the median run. Seconds of every run:", ""]
+    rounds = len(rows[0]["runs"])
+    lines = [f"Each case and floor ran once per round, {rounds} rounds; the tables show each one's median run. "
+             "Seconds of every run, in round order:", ""]
     lines += [f"- {row['case'].describe()}: {', '.join(f'{s:.2f}' for s in row['runs'])}" for row in rows]
     lines += [f"- floor N={n} records per checkpoint {cadence}: {', '.join(f'{s:.2f}' for s in floor['runs'])}"
               for (n, cadence), floor in sorted(floors.items())]
@@ -365,6 +374,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: N=2,000 only; no file unless --output")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each case and floor this many times and keep the median run (default 1)")
+    parser.add_argument("--match", metavar="REGEX", help="only the cases whose description matches (re.search)")
     parser.add_argument("--output", type=Path, help=f"the Markdown file (default {RESULTS.relative_to(ROOT)})")
     return parser.parse_args(argv)
 
@@ -376,8 +386,11 @@ def main(argv=None) -> int:
     command = shlex.join(["python", "-m", "benchmarks.bench", *(sys.argv[1:] if argv is None else argv)])
     started, began = datetime.now(timezone.utc), time.monotonic()
     try:
-        rows, floors = run_all(plan(records, args.million), max(1, args.repeat))
-        rows += run_alone(plan_alone(records, args.million), max(1, args.repeat))
+        cases = [case for case in plan(records, args.million) + plan_alone(records, args.million)
+                 if args.match is None or re.search(args.match, case.describe())]
+        if not cases:
+            raise BenchmarkError(f"no case matches {args.match!r}")
+        rows, floors = run_all(cases, max(1, args.repeat))
     except BenchmarkError as error:
         progress(f"BENCHMARK FAILED: {error}")
         return 1

@@ -120,6 +120,14 @@ def test_a_retry_after_beyond_max_wait_checkpoints_and_ends_well_and_the_next_sy
     assert resumed.error is None and exact(resumed)
 
 
+def test_a_pause_before_the_first_page_saves_nothing_and_keeps_the_state(sync_runner):
+    fault = Fault("status", status=429, at=1, retry_after=3600)
+    with FtsApiServer(records=750, api_key=API_KEY, faults=[fault]) as api:
+        paused = sync_runner(configuration(api))
+    assert paused.error is None and paused.counts["Upserts"] == 0 and paused.counts["Checkpoints"] == 0
+    assert paused.state == {} and "stopping early: the API asked to wait 3600 s" in paused.log
+
+
 def test_retries_that_add_up_beyond_max_wait_seconds_also_stop_gracefully(sync_runner, no_real_waits):
     with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=503, at=5, times=4)]) as api:
         paused = sync_runner(configuration(api, max_wait_seconds=5))

@@ -218,46 +218,47 @@ def cpu(row: dict) -> str:
     return "–" if row.get("cpu_seconds") is None else f"{row['cpu_seconds']:.1f}"
 
 
+def markdown_table(columns: list, cells: list) -> list:
+    """A Markdown table; `columns` are (heading, "l" or "r") pairs, `cells` the rows of formatted values."""
+    lines = ["| " + " | ".join(heading for heading, _ in columns) + " |",
+             "|" + "|".join("---:" if align == "r" else "---" for _, align in columns) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in cells]
+
+
 def connector_table(rows: list) -> list:
-    lines = ["| N | page_size | latency ms | contract | prefetch | checkpoint_every | seconds | records/s | "
-             "ratio to floor | requests | checkpoints | CPU s | peak RSS MB |",
-             "|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for row in rows:
-        if row["case"].alone:
-            continue
-        lines.append(
-            f"| {row['records']:,} | {row['page_size']} | {row['latency_ms']} | {row['contract']} | "
-            f"{'on' if row['prefetch'] else 'off'} | {row['checkpoint_every']:,} | {row['seconds']:.2f} | "
-            f"{rate(row):,.0f} | {row['ratio']:.3f} | {row['pages']:,} | {row['checkpoints']:,} | "
-            f"{cpu(row)} | {row['peak_rss_mb']:.1f} |")
-    return lines
+    columns = [("N", "r"), ("page_size", "r"), ("latency ms", "r"), ("contract", "l"), ("prefetch", "l"),
+               ("checkpoint_every", "r"), ("seconds", "r"), ("records/s", "r"), ("ratio to floor", "r"),
+               ("requests", "r"), ("checkpoints", "r"), ("CPU s", "r"), ("peak RSS MB", "r")]
+    return markdown_table(columns, [
+        [f"{row['records']:,}", f"{row['page_size']}", f"{row['latency_ms']}", row["contract"],
+         "on" if row["prefetch"] else "off", f"{row['checkpoint_every']:,}", f"{row['seconds']:.2f}",
+         f"{rate(row):,.0f}", f"{row['ratio']:.3f}", f"{row['pages']:,}", f"{row['checkpoints']:,}", cpu(row),
+         f"{row['peak_rss_mb']:.1f}"]
+        for row in rows if not row["case"].alone])
 
 
 def alone_table(rows: list) -> list:
-    lines = ["| N | page_size | seconds | records/s | share of the sync | requests | checkpoints | CPU s | "
-             "peak RSS MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for row in rows:
-        if not row["case"].alone:
-            continue
+    def share(row: dict) -> str:
         synced = find(rows, records=row["records"])
-        share = "–" if synced is None else f"{row['seconds'] / synced['seconds']:.1%}"
-        lines.append(
-            f"| {row['records']:,} | {row['page_size']} | {row['seconds']:.2f} | {rate(row):,.0f} | {share} | "
-            f"{row['pages']:,} | {row['checkpoints']:,} | {cpu(row)} | {row['peak_rss_mb']:.1f} |")
-    return lines
+        return "–" if synced is None else f"{row['seconds'] / synced['seconds']:.1%}"
+
+    columns = [("N", "r"), ("page_size", "r"), ("seconds", "r"), ("records/s", "r"), ("share of the sync", "r"),
+               ("requests", "r"), ("checkpoints", "r"), ("CPU s", "r"), ("peak RSS MB", "r")]
+    return markdown_table(columns, [
+        [f"{row['records']:,}", f"{row['page_size']}", f"{row['seconds']:.2f}", f"{rate(row):,.0f}", share(row),
+         f"{row['pages']:,}", f"{row['checkpoints']:,}", cpu(row), f"{row['peak_rss_mb']:.1f}"]
+        for row in rows if row["case"].alone])
 
 
 def floor_table(floors: dict) -> list:
-    lines = ["| N | page_size | checkpoint_every | records per checkpoint | seconds | records/s | generating s | "
-             "checkpoints | CPU s | peak RSS MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for (_, cadence), row in sorted(floors.items()):
-        lines.append(
-            f"| {row['records']:,} | {row['page_size']} | {row['checkpoint_every']:,} | {cadence:,} | "
-            f"{row['seconds']:.2f} | {rate(row):,.0f} | {row['generate_seconds']:.2f} | {row['checkpoints']:,} | "
-            f"{cpu(row)} | {row['peak_rss_mb']:.1f} |")
-    return lines
+    columns = [("N", "r"), ("page_size", "r"), ("checkpoint_every", "r"), ("records per checkpoint", "r"),
+               ("seconds", "r"), ("records/s", "r"), ("generating s", "r"), ("checkpoints", "r"), ("CPU s", "r"),
+               ("peak RSS MB", "r")]
+    return markdown_table(columns, [
+        [f"{row['records']:,}", f"{row['page_size']}", f"{row['checkpoint_every']:,}", f"{cadence:,}",
+         f"{row['seconds']:.2f}", f"{rate(row):,.0f}", f"{row['generate_seconds']:.2f}", f"{row['checkpoints']:,}",
+         cpu(row), f"{row['peak_rss_mb']:.1f}"]
+        for (_, cadence), row in sorted(floors.items())])
 
 
 def find(rows: list, **fields) -> dict | None:

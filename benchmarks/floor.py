@@ -30,10 +30,12 @@ def schema(configuration: dict):
     return tables()
 
 
-def page_cursors(codec: CursorCodec, start: int, end: int, records: int) -> tuple:
-    """(the cursor that fetched the page [start, end), the cursor the state keeps after it) as the API gives them."""
-    fetched_with = codec.encode(start) if start else None
-    return fetched_with, (codec.encode(end) if end < records else fetched_with)
+def resume_cursor(codec: CursorCodec, start: int, end: int, records: int) -> str | None:
+    """The cursor the state keeps after the page [start, end), as the API gives it: the next page's, or on the last
+    page the one that fetched it (none for the first page)."""
+    if end < records:
+        return codec.encode(end)
+    return codec.encode(start) if start else None
 
 
 def update(configuration: dict, state: dict):
@@ -53,7 +55,7 @@ def update(configuration: dict, state: dict):
         for record in page:
             op.upsert(TABLE, record)
         since_checkpoint += len(page)
-        state = {"next_cursor": page_cursors(codec, start, end, records)[1]}
+        state = {"next_cursor": resume_cursor(codec, start, end, records)}
         if since_checkpoint >= checkpoint_every or (end == records and state != saved):
             op.checkpoint(state)
             since_checkpoint, saved = 0, state

@@ -233,10 +233,8 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
                 restarted, cursor = True, None
     except RateLimitPause as pause:
         _final_checkpoint(progress, quarantine)
-        last = progress.last_page
-        resume = resume_cursor(last) if last is not None else cursor
         log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
-                    f"from cursor {short(resume)}")
+                    f"from cursor {short(progress.saved_cursor)}")
     finally:
         if not progress.drift.is_empty():
             log.info(progress.drift.summary())

@@ -115,7 +115,7 @@ def test_a_retry_after_beyond_max_wait_checkpoints_and_ends_well_and_the_next_sy
         assert paused.error is None and exact(paused, 300)
         assert paused.state == {"next_cursor": api.requests[3]["cursor"]} and paused.counts["Checkpoints"] == 1
         assert "stopping early: the API asked to wait 3600 s" in paused.log
-        assert "the next sync continues from cursor" in paused.log
+        assert f"the next sync continues from cursor {paused.state['next_cursor'][:8]}…" in paused.log
         resumed = sync_runner(configuration(api))
     assert resumed.error is None and exact(resumed)
 
@@ -126,6 +126,7 @@ def test_a_pause_before_the_first_page_saves_nothing_and_keeps_the_state(sync_ru
         paused = sync_runner(configuration(api))
     assert paused.error is None and paused.counts["Upserts"] == 0 and paused.counts["Checkpoints"] == 0
     assert paused.state == {} and "stopping early: the API asked to wait 3600 s" in paused.log
+    assert "the next sync continues from cursor none" in paused.log
 
 
 def test_retries_that_add_up_beyond_max_wait_seconds_also_stop_gracefully(sync_runner, no_real_waits):

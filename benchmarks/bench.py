@@ -17,8 +17,9 @@ N=1,000,000 with `--million`: its time is the connector's own share of a sync, i
 The results go to stdout and to benchmarks/RESULTS.md (`--output`); `--quick` (N=2,000 only, a smoke run of the
 script) writes a file only when `--output` is given. `--repeat K` runs every case and floor once per round, K rounds,
 and keeps each one's median run: this machine's speed drifts over minutes, and interleaving spreads the drift over
-all of them. `--match REGEX` keeps only the cases whose description matches (a target whose cases are left out is
-reported as not measured).
+all of them. A case's ratio is then the median of its per-round ratios, each to the floor run of the same round
+(minutes apart, not up to an hour). `--match REGEX` keeps only the cases whose description matches (a target whose
+cases are left out is reported as not measured).
 """
 
 import argparse
@@ -28,6 +29,7 @@ import os
 import platform
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import time
@@ -171,7 +173,9 @@ def run_all(cases: list, repeat: int = 1) -> tuple:
             if floor["checkpoints"] != row["checkpoints"]:
                 raise BenchmarkError(f"{case.describe()}: {row['checkpoints']} checkpoints but its floor made "
                                      f"{floor['checkpoints']}")
-            row["ratio"] = rate(row) / rate(floor)
+            row["round_ratios"] = [rate(run) / rate(floor_run)
+                                   for run, floor_run in zip(results, floor_runs[case.floor_key], strict=True)]
+            row["ratio"] = statistics.median(row["round_ratios"])
         rows.append(row)
     return rows, floors
 
@@ -335,9 +339,12 @@ def repeats_note(rows: list, floors: dict) -> list:
     if len(rows[0]["runs"]) == 1:
         return []
     rounds = len(rows[0]["runs"])
-    lines = [f"Each case and floor ran once per round, {rounds} rounds; the tables show each one's median run. "
-             "Seconds of every run, in round order:", ""]
-    lines += [f"- {row['case'].describe()}: {', '.join(f'{s:.2f}' for s in row['runs'])}" for row in rows]
+    lines = [f"Each case and floor ran once per round, {rounds} rounds; the tables show each one's median run, and a "
+             "case's ratio is the median of its ratios to the floor run of the same round. Seconds of every run "
+             "(and, for an engine case, its ratio to that round's floor), in round order:", ""]
+    lines += [f"- {row['case'].describe()}: {', '.join(f'{s:.2f}' for s in row['runs'])}"
+              + (f" (ratios {', '.join(f'{r:.3f}' for r in row['round_ratios'])})" if "round_ratios" in row else "")
+              for row in rows]
     lines += [f"- floor N={n} records per checkpoint {cadence}: {', '.join(f'{s:.2f}' for s in floor['runs'])}"
               for (n, cadence), floor in sorted(floors.items())]
     return [*lines, ""]

@@ -140,6 +140,16 @@ def _retry(waits: Waits) -> Retry:
     return retry
 
 
+def _settle_environment(session: requests.Session, base_url: str) -> None:
+    """Reads the proxy and CA-bundle environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, ...) once, for the one
+    host the client talks to, as requests would for each request; then stops requests from reading it again on every
+    request, which walks the whole environment twice per page."""
+    environment = session.merge_environment_settings(base_url, {}, None, None, None)
+    session.proxies = environment["proxies"]
+    session.verify = environment["verify"]
+    session.trust_env = False
+
+
 def short(cursor: str | None) -> str:
     """A cursor as logged: its first 8 characters."""
     return "none" if cursor is None else f"{cursor[:8]}…"
@@ -161,6 +171,7 @@ class FtsClient:
             "User-Agent": f"{CONNECTOR_NAME}/{__version__} python-requests/{requests.__version__}",
         })
         self.timeout = (CONNECT_TIMEOUT, settings.request_timeout_seconds)
+        _settle_environment(self.session, settings.base_url)
 
     def __enter__(self):
         return self

@@ -1,6 +1,7 @@
 """The HTTP client against the reference API: headers, retries through urllib3 Retry, and error messages."""
 
 import email.utils
+import os
 import time
 
 import pytest
@@ -27,6 +28,36 @@ def test_the_key_goes_in_both_header_names_with_a_user_agent():
         headers = client.session.headers
     assert headers["api_key"] == API_KEY and headers["x-api-key"] == API_KEY
     assert headers["User-Agent"].startswith(f"fts-connector/{__version__} ")
+
+
+@pytest.fixture
+def no_proxy_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy") or name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_proxy_and_ca_bundle_are_read_from_the_environment_once_for_the_api_host(no_proxy_environment):
+    env = no_proxy_environment
+    env.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    env.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company.pem")
+    with FtsClient(load_settings({"api_key": API_KEY})) as client:
+        env.setenv("HTTPS_PROXY", "http://changed.internal:3128")  # read once: later changes do not apply
+        assert client.session.proxies == {"https": "http://proxy.internal:3128"}
+        assert client.session.verify == "/etc/ssl/company.pem"
+        assert not client.session.trust_env
+    env.setenv("NO_PROXY", "sdk-demo-api-dot-internal-sales.uc.r.appspot.com")
+    env.delenv("REQUESTS_CA_BUNDLE")
+    with FtsClient(load_settings({"api_key": API_KEY})) as client:
+        assert client.session.proxies == {} and client.session.verify is True
+
+
+def test_no_proxy_for_the_api_host_reaches_it_directly(api, no_proxy_environment):
+    no_proxy_environment.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    no_proxy_environment.setenv("NO_PROXY", "127.0.0.1")
+    with client_for(api) as client:
+        assert len(client.fetch_page(None).records) == 100 and client.retries == 0
 
 
 def test_a_page_carries_its_cursor_records_and_what_comes_next(api):

@@ -12,9 +12,10 @@ memory are never this process's. A floor case runs `benchmarks.floor`. Either wa
 connector case's sync without the engine, into `benchmarks.alone.CountingSink`: what the connector itself costs.
 
 Measured: `seconds`, the wall-clock time of the sync call alone; `cpu_seconds`, this process's CPU time (user +
-system, every thread) during it; `peak_rss_mb`, this process's peak RSS
-(`ru_maxrss`) read right after the sync returns, before the checks query the warehouse; `start_rss_mb`, the same
-just before it. Then the warehouse is checked: `rows` and `distinct_ids` in `tester.fts_records` (an alone case has
+system, every thread) during it; `main_cpu_seconds`, the part of it spent in the thread that ran the sync (the engine
+and every `op.*` call; the prefetch thread and DuckDB's own threads make up the rest); `peak_rss_mb`, this process's
+peak RSS (`ru_maxrss`) read right after the sync returns, before the checks query the warehouse; `start_rss_mb`, the
+same just before it. Then the warehouse is checked: `rows` and `distinct_ids` in `tester.fts_records` (an alone case has
 no warehouse: both are None, and `upserts` is what the sink counted).
 """
 
@@ -89,17 +90,16 @@ def floor_configuration(args) -> dict:
 
 
 def timed(sync) -> tuple:
-    """Runs `sync()`; returns (its result, seconds, CPU seconds, start RSS MB, peak RSS MB)."""
-    start_rss, start_cpu = peak_rss_mb(), cpu_seconds()
+    """Runs `sync()`; returns (its result, seconds, CPU seconds, main-thread CPU seconds, start RSS MB, peak RSS MB)."""
+    start_rss, start_cpu, start_main = peak_rss_mb(), cpu_seconds(), time.thread_time()
     began = time.perf_counter()
     result = sync()
     seconds = time.perf_counter() - began
-    return result, seconds, cpu_seconds() - start_cpu, start_rss, peak_rss_mb()
+    return result, seconds, cpu_seconds() - start_cpu, time.thread_time() - start_main, start_rss, peak_rss_mb()
 
 
 def timed_sync(configuration: dict, connector) -> tuple:
-    """Runs one sync into a fresh temporary project; returns (result, seconds, CPU seconds, start RSS MB, peak RSS MB,
-    checks)."""
+    """Runs one sync into a fresh temporary project; returns what `timed` returns, then the warehouse checks."""
     from tools.engine import run_sync  # imported before the clock starts: start-up is not measured
 
     with tempfile.TemporaryDirectory(prefix="fts-bench-") as folder:
@@ -125,14 +125,15 @@ def measure(args) -> dict:
     """Runs the case and returns its measurements as a dict (the JSON line)."""
     if args.kind == "floor":
         from benchmarks import floor
-        result, seconds, cpu, start_rss, peak_rss, checks = timed_sync(floor_configuration(args), floor.connector)
+        result, seconds, cpu, main_cpu, start_rss, peak_rss, checks = timed_sync(floor_configuration(args),
+                                                                                 floor.connector)
         pages, retries = math.ceil(args.records / args.page_size), 0
     else:
         import connector
         sync = timed_alone if args.kind == "alone" else timed_sync
         with contextlib.ExitStack() as stack:
             base_url = args.base_url or stack.enter_context(reference_api(args.records, args.latency_ms))
-            result, seconds, cpu, start_rss, peak_rss, checks = sync(
+            result, seconds, cpu, main_cpu, start_rss, peak_rss, checks = sync(
                 connector_configuration(args, base_url), connector.connector)
         summary = SUMMARY.search(result.log)
         pages, retries = (int(summary.group(3)), int(summary.group(5))) if summary else (None, None)
@@ -143,6 +144,7 @@ def measure(args) -> dict:
         "contract": None if args.kind == "floor" else args.contract,
         "prefetch": None if args.kind == "floor" else args.prefetch == "true",
         "checkpoint_every": args.checkpoint_every, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
+        "main_cpu_seconds": round(main_cpu, 3),
         "upserts": counts.get("Upserts"), "checkpoints": counts.get("Checkpoints"), "pages": pages,
         "retries": retries, **checks, "start_rss_mb": round(start_rss, 1), "peak_rss_mb": round(peak_rss, 1),
         "log_chars": len(result.log), "generate_seconds": _generate_seconds(result.log),

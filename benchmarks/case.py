@@ -90,30 +90,34 @@ def floor_configuration(args) -> dict:
 
 
 def timed(sync) -> tuple:
-    """Runs `sync()`; returns (its result, seconds, CPU seconds, main-thread CPU seconds, start RSS MB, peak RSS MB)."""
+    """Runs `sync()`; returns its result and what was measured (seconds, CPU, RSS)."""
     start_rss, start_cpu, start_main = peak_rss_mb(), cpu_seconds(), time.thread_time()
     began = time.perf_counter()
     result = sync()
     seconds = time.perf_counter() - began
-    return result, seconds, cpu_seconds() - start_cpu, time.thread_time() - start_main, start_rss, peak_rss_mb()
+    return result, {
+        "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds() - start_cpu, 3),
+        "main_cpu_seconds": round(time.thread_time() - start_main, 3),
+        "start_rss_mb": round(start_rss, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
 
 
 def timed_sync(configuration: dict, connector) -> tuple:
-    """Runs one sync into a fresh temporary project; returns what `timed` returns, then the warehouse checks."""
+    """Runs one sync into a fresh temporary project; returns its result and what was measured, warehouse checks too."""
     from tools.engine import run_sync  # imported before the clock starts: start-up is not measured
 
     with tempfile.TemporaryDirectory(prefix="fts-bench-") as folder:
-        measured = timed(lambda: run_sync(Path(folder), configuration, {}, connector=connector))
-        result = measured[0]
+        result, measured = timed(lambda: run_sync(Path(folder), configuration, {}, connector=connector))
         checks = warehouse_checks(result) if result.error is None else {"rows": None, "distinct_ids": None}
-    return (*measured, checks)
+    return result, {**measured, **checks}
 
 
 def timed_alone(configuration: dict, connector) -> tuple:
     """Runs one sync into a CountingSink; returns what timed_sync returns, with no warehouse to check."""
     from benchmarks.alone import run_alone
 
-    return (*timed(lambda: run_alone(configuration, connector)), {"rows": None, "distinct_ids": None})
+    result, measured = timed(lambda: run_alone(configuration, connector))
+    return result, {**measured, "rows": None, "distinct_ids": None}
 
 
 def warehouse_checks(result) -> dict:
@@ -125,15 +129,14 @@ def measure(args) -> dict:
     """Runs the case and returns its measurements as a dict (the JSON line)."""
     if args.kind == "floor":
         from benchmarks import floor
-        result, seconds, cpu, main_cpu, start_rss, peak_rss, checks = timed_sync(floor_configuration(args),
-                                                                                 floor.connector)
+        result, measured = timed_sync(floor_configuration(args), floor.connector)
         pages, retries = math.ceil(args.records / args.page_size), 0
     else:
         import connector
         sync = timed_alone if args.kind == "alone" else timed_sync
         with contextlib.ExitStack() as stack:
             base_url = args.base_url or stack.enter_context(reference_api(args.records, args.latency_ms))
-            result, seconds, cpu, main_cpu, start_rss, peak_rss, checks = sync(
+            result, measured = sync(
                 connector_configuration(args, base_url), connector.connector)
         summary = SUMMARY.search(result.log)
         pages, retries = (int(summary.group(3)), int(summary.group(5))) if summary else (None, None)
@@ -143,10 +146,9 @@ def measure(args) -> dict:
         "latency_ms": None if args.kind == "floor" else args.latency_ms,
         "contract": None if args.kind == "floor" else args.contract,
         "prefetch": None if args.kind == "floor" else args.prefetch == "true",
-        "checkpoint_every": args.checkpoint_every, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
-        "main_cpu_seconds": round(main_cpu, 3),
+        "checkpoint_every": args.checkpoint_every, **measured,
         "upserts": counts.get("Upserts"), "checkpoints": counts.get("Checkpoints"), "pages": pages,
-        "retries": retries, **checks, "start_rss_mb": round(start_rss, 1), "peak_rss_mb": round(peak_rss, 1),
+        "retries": retries,
         "log_chars": len(result.log), "generate_seconds": _generate_seconds(result.log),
         "error": None if result.error is None else f"{type(result.error).__name__}: {result.error}"[:2000],
     }

@@ -143,7 +143,8 @@ def _retry(waits: Waits) -> Retry:
 def _settle_environment(session: requests.Session, base_url: str) -> None:
     """Reads the proxy and CA-bundle environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, ...) once, for the one
     host the client talks to, as requests would for each request; then stops requests from reading it again on every
-    request, which walks the whole environment twice per page."""
+    request, which walks the whole environment twice per page. (requests would also read ~/.netrc for a Basic auth
+    header; the key goes in its own headers, so nothing is lost.)"""
     environment = session.merge_environment_settings(base_url, {}, None, None, None)
     session.proxies = environment["proxies"]
     session.verify = environment["verify"]

@@ -1,6 +1,6 @@
 -- The live FTS records, typed, one row per record_id, with the derived cost per downtime hour.
 
-with source as (
+with base as (
 
     select * from {{ source('fts', 'fts_records') }}
 
@@ -9,7 +9,7 @@ with source as (
 live as (
 
     -- Fivetran soft deletes set _fivetran_deleted; rows written before any delete may hold null.
-    select * from source
+    select * from base
     where coalesce(_fivetran_deleted, false) = false
 
 ),

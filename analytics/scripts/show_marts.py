@@ -30,9 +30,17 @@ def main() -> int:
                 print(f"✗ mart {mart} not found in {path}", file=sys.stderr)
                 return 1
             relation = f'"{found[0]}"."{mart}"'
+            columns = db.execute(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                [found[0], mart],
+            ).fetchall()
+            shown = ", ".join(  # doubles rounded for reading only; the mart keeps full precision
+                f'round("{name}", 4) as "{name}"' if dtype == "DOUBLE" else f'"{name}"' for name, dtype in columns
+            )
             total = db.execute(f"select count(*) from {relation}").fetchone()[0]
             print(f"\n{found[0]}.{mart}: {total} rows, the first {min(ROWS, total)} by {order}")
-            db.sql(f"select * from {relation} order by {order} limit {ROWS}").show(max_width=200)
+            db.sql(f"select {shown} from {relation} order by {order} limit {ROWS}").show(max_width=200)
     return 0
 
 

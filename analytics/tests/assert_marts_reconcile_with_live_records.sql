@@ -1,13 +1,11 @@
 -- Every mart built over the records accounts for exactly the live (not soft-deleted) source rows: the same task count
 -- and the same total cost. Returns a row per mart that does not.
 
-{% set live_where = "coalesce(_fivetran_deleted, false) = false" %}
-
 with live as (
 
     select count(*) as tasks, coalesce(sum(maintenance_cost), 0) as cost
     from {{ source('fts', 'fts_records') }}
-    where {{ live_where }}
+    where not {{ fts_is_deleted(source('fts', 'fts_records')) }}
 
 ),
 

@@ -11,6 +11,7 @@ select
     rule,
     field,
     count(distinct rejection_key) as rejected_records,
+    count(distinct case when is_open = 1 then rejection_key end) as open_records,
     count(distinct record_id) as rejected_record_ids
 from reasons
 group by rejected_on, rule, field

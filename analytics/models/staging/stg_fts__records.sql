@@ -8,9 +8,9 @@ with base as (
 
 live as (
 
-    -- Fivetran soft deletes set _fivetran_deleted; rows written before any delete may hold null.
+    -- rows Fivetran soft-deleted (_fivetran_deleted true) are left out; see macros/fts_live_rows.sql
     select * from base
-    where coalesce(_fivetran_deleted, false) = false
+    where not {{ fts_is_deleted(source('fts', 'fts_records')) }}
 
 ),
 

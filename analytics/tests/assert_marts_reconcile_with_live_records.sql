@@ -5,7 +5,7 @@ with live as (
 
     select count(*) as tasks, coalesce(sum(maintenance_cost), 0) as cost
     from {{ source('fts', 'fts_records') }}
-    where not {{ fts_is_deleted(source('fts', 'fts_records')) }}
+    where not {{ fts_is_deleted('fts', 'fts_records') }}
 
 ),
 

@@ -10,7 +10,7 @@ live as (
 
     -- rows Fivetran soft-deleted (_fivetran_deleted true) are left out; see macros/fts_live_rows.sql
     select * from base
-    where not {{ fts_is_deleted(source('fts', 'fts_records')) }}
+    where not {{ fts_is_deleted('fts', 'fts_records') }}
 
 ),
 

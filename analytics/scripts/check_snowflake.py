@@ -11,6 +11,7 @@
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -25,7 +26,7 @@ PLACEHOLDERS = {  # never used to connect: compile opens no connection
 }
 # DuckDB functions and syntax Snowflake does not have (or means differently).
 DUCKDB_ONLY = {
-    r"::": "`::` cast (use cast(... as ...))",
+    r"::": "`::` cast (DuckDB/Postgres style: use cast(... as ...))",
     r"\bgroup\s+by\s+all\b": "GROUP BY ALL",
     r"\bunnest\s*\(": "unnest()",
     r"\bjson_extract(_string)?\s*\(": "json_extract()",
@@ -56,6 +57,7 @@ def strip_comments(sql: str) -> str:
 
 
 def compile_for_snowflake() -> int:
+    shutil.rmtree(TARGET, ignore_errors=True)  # no stale SQL from an earlier compile
     env = {**os.environ, **PLACEHOLDERS}
     command = [
         "dbt", "compile", "--target", "snowflake", "--no-populate-cache", "--quiet",
@@ -75,7 +77,7 @@ def problems() -> list[str]:
         sql = strip_comments(path.read_text(encoding="utf-8"))
         for pattern, name in DUCKDB_ONLY.items():
             if re.search(pattern, sql, re.IGNORECASE):
-                found.append(f"{path.relative_to(TARGET)}: DuckDB-only {name}")
+                found.append(f"{path.relative_to(TARGET)}: DuckDB syntax in the Snowflake SQL: {name}")
     for path in sorted((PROJECT / "models").rglob("*.sql")):
         sql = strip_comments(path.read_text(encoding="utf-8"))
         for match in re.finditer(r"/", sql):

@@ -5,7 +5,13 @@ from dataclasses import fields
 from pathlib import Path
 
 from fts_connector.settings import (
-    PARAMETERS, PLACEHOLDER_API_KEY, Settings, configuration_markdown, default_configuration, load_settings)
+    PARAMETERS,
+    PLACEHOLDER_API_KEY,
+    Settings,
+    configuration_markdown,
+    default_configuration,
+    load_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

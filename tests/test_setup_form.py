@@ -31,7 +31,8 @@ def test_the_form_lists_every_parameter_of_the_table_in_order_with_its_kind():
     fields = {field.name: field for field in form.fields}
     assert fields["api_key"].text_field == form_field.PASSWORD and fields["api_key"].required
     assert [o.value for o in fields["contract_mode"].dropdown_options] == ["enforce", "strict", "off"]
-    assert all(o.description for o in fields["contract_mode"].dropdown_options + fields["on_invalid_cursor"].dropdown_options)
+    options = fields["contract_mode"].dropdown_options + fields["on_invalid_cursor"].dropdown_options
+    assert all(option.description for option in options)
     assert fields["prefetch"].toggle and fields["detect_deletes"].toggle
     for name, parameter in PARAMETERS.items():
         if name != "api_key":

@@ -229,11 +229,13 @@ echo
 echo "Step 2: Running debug with configuration..."
 echo "(Real-time output will be displayed below)"
 echo
-# What deploy.sh ships, staged; its files/ is the project's, so the state and warehouse land where they always did.
+# What deploy.sh ships, staged; its files/ and crash-reports/ are the project's, so the state, the warehouse and
+# any crash report land where they always did.
 stage_dir="$work_dir/connector"
-mkdir -p "$stage_dir" files
+mkdir -p "$stage_dir" files crash-reports
 bash "$PROJECT_DIR/tools/stage.sh" "$stage_dir" || die 2 "Staging the connector failed (see above)"
 ln -s "$PROJECT_DIR/files" "$stage_dir/files"
+ln -s "$PROJECT_DIR/crash-reports" "$stage_dir/crash-reports"
 debug_log="$work_dir/debug.log"
 debug_status=0
 (cd "$stage_dir" && PYTHONUNBUFFERED=1 "$FIVETRAN" debug "$stage_dir" --configuration "$configuration") 2>&1 \

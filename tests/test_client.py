@@ -1,14 +1,12 @@
 """The HTTP client against the reference API: headers, retries through urllib3 Retry, and error messages."""
 
 import email.utils
-import http.server
 import os
-import threading
 import time
 
 import pytest
 import requests
-from support import API_KEY
+from support import API_KEY, Recorder
 
 from fts_connector import __version__
 from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, RateLimitPause
@@ -145,35 +143,6 @@ def test_once_a_page_arrived_connection_failures_are_retried_then_name_base_url(
         with pytest.raises(FtsApiError, match=r"failed after 8 retries: .*Check that base_url"):
             client.fetch_page(first.next_cursor)
     assert len(no_real_waits) == 8
-
-
-class Recorder(http.server.ThreadingHTTPServer):
-    """A second loopback server that records the headers of every request it receives and answers 200 {}."""
-
-    def __init__(self):
-        self.received = []
-        recorder = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                recorder.received.append(dict(self.headers))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])

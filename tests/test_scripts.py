@@ -353,6 +353,8 @@ def test_a_failing_sync_returns_its_status_and_shows_the_error(project, env, api
     assert "SYNC FAILED" in errors and "returned HTTP 401" in errors and "Check api_key" in errors
     assert "==================== OPERATION SUMMARY" in out
     assert wrong not in out and API_KEY not in out
+    assert f"crash report saved to {project / 'crash-reports'}" in out  # in the project, not the staging folder
+    assert len(list((project / "crash-reports").iterdir())) == 1
 
 
 def test_an_encrypted_key_syncs_from_the_staged_files_into_the_projects_files_folder(project, env, api, tmp_path):

@@ -41,7 +41,7 @@ PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DEMO_RECORDS=750
-GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- ./debug_and_reset.sh\`) or \`pip install -r requirements-dev.txt\`"
+GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- bash debug_and_reset.sh\`) or \`pip install -r requirements-dev.txt\`"
 SERVER_START_TIMEOUT=20  # seconds to wait for the reference API's "listening" line
 
 configuration=""

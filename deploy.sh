@@ -43,7 +43,7 @@ FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUPPORTED_PYTHON_VERSIONS=(3.10 3.11 3.12 3.13)  # tox runs the tests on each (py310 ... py313); README says so
 DEFAULT_PYTHON_VERSION=3.11
-GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- ./deploy.sh\`) or \`pip install -r requirements-dev.txt\`"
+GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- bash deploy.sh\`) or \`pip install -r requirements-dev.txt\`"
 
 configuration=""
 python_version=$DEFAULT_PYTHON_VERSION

@@ -19,7 +19,7 @@ def _field(parameter: Parameter):
                                     description=description, required=True)
     description += f" Default: {parameter.default}."
     if parameter.kind == "dropdown":
-        options = [form_field.DropdownFieldParam(value=value, label=value, description=text)
+        options = [form_field.DropdownFieldParam(value=value, label=value.capitalize(), description=text)
                    for value, text in parameter.options]
         return form_field.DropdownField(parameter.name, parameter.label, fields=options, description=description)
     if parameter.kind == "toggle":
@@ -50,7 +50,8 @@ def api_answers(configuration: dict):
             client.fetch_page(None)
     except FtsApiError as error:
         message = str(error).replace(settings.api_key, "***")
-        return Test.failure(f"base_url {settings.base_url}: {message}")
+        named = f"base_url {settings.base_url}"
+        return Test.failure(message if named in message else f"{named}: {message}")
     except RateLimitPause:
         return Test.failure(f"base_url {settings.base_url} answered but is rate limiting or unavailable; try "
                             "again later")

@@ -183,7 +183,7 @@ def test_deploy_checks_its_prerequisites_first_and_says_how_to_get_them(deploy, 
     (deploy.project / "configuration.json").unlink()  # the prerequisite is reported before anything else
     result = deploy("--dry-run", PYTHON=str(no_sdk))
     assert result.returncode == 2 and "fivetran-connector-sdk is not installed" in result.output
-    assert "tox exec -e demo -- ./deploy.sh" in result.output and len(result.output.strip().splitlines()) == 1
+    assert "tox exec -e demo -- bash deploy.sh" in result.output and len(result.output.strip().splitlines()) == 1
     result = deploy(FIVETRAN="no-such-fivetran")
     assert result.returncode == 2 and "fivetran CLI not found: 'no-such-fivetran'" in result.output
 

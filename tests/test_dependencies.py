@@ -12,7 +12,6 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDED = {"fivetran_connector_sdk", "requests", "urllib3"}  # Fivetran installs the SDK and requests (with urllib3)
 LOCAL = {"connector", "fts_connector", "contracts"}
-IMPORT_NAMES = {"fivetran_connector_sdk": "fivetran_connector_sdk"}  # distribution names are the import names here
 
 
 def supported_versions() -> list:
@@ -45,6 +44,7 @@ def test_no_root_pyproject_so_the_sdk_reads_requirements_txt():
 
 def test_requirements_txt_lists_exactly_the_third_party_imports_of_the_shipped_code(tmp_path):
     imported = shipped_imports(tmp_path)
+    assert not (tmp_path / "pyproject.toml").exists()
     assert {"pandas", "pandera", "numpy", "requests"} <= imported
     assert {requirement.name for requirement in requirements()} == imported - PROVIDED
 

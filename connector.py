@@ -7,6 +7,7 @@ import json
 
 from fivetran_connector_sdk import Connector
 
+from fts_connector import setup_form
 from fts_connector.client import FtsClient
 from fts_connector.schema import tables
 from fts_connector.settings import load_settings
@@ -18,6 +19,12 @@ def schema(configuration: dict):
     return tables()
 
 
+def configuration_form():
+    """The setup form: every parameter of fts_connector/settings.py, and two setup tests (the configuration is
+    valid; the FTS API answers this key at base_url)."""
+    return setup_form.build()
+
+
 def update(configuration: dict, state: dict):
     """Syncs from the cursor in `state` (or the first page) to the last page, checkpointing as it goes."""
     settings = load_settings(configuration)
@@ -25,7 +32,7 @@ def update(configuration: dict, state: dict):
         sync(settings, client, state)
 
 
-connector = Connector(update=update, schema=schema)
+connector = Connector(update=update, schema=schema, configuration_form=configuration_form)
 
 if __name__ == "__main__":
     with open("configuration.json", encoding="utf-8") as file:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Reset the connector's local state, run `fivetran debug`, then show sample rows, the operation summary and the
-# next sync state. `--demo` does all of it against the reference FTS API (tools/fts_api.py) on a free local port.
+# Reset the connector's local state, run `fivetran debug` on the staged files deploy.sh ships (tools/stage.sh), then
+# show sample rows, the operation summary and the next sync state. files/ stays in the project folder.
+# `--demo` does all of it against the reference FTS API (tools/fts_api.py) on a free local port.
 set -euo pipefail
 
 usage() {
@@ -10,17 +11,19 @@ Usage: debug_and_reset.sh [--configuration FILE] [-y|--yes]
        debug_and_reset.sh -h|--help
 
 Resets the connector (deletes files/state.json and files/warehouse.db with `fivetran reset`), runs the connector
-with `fivetran debug`, then prints 5 sample rows, the operation summary and the next sync state.
+with `fivetran debug` on the files deploy.sh ships (staged in a temporary folder; files/ stays in the project), then
+prints 5 sample rows, the operation summary and the next sync state.
 
 Options:
-  --configuration FILE  configuration JSON for `fivetran debug` (default: configuration.json in the project)
+  --configuration FILE  configuration JSON for `fivetran debug` (default: configuration.json in the project; the
+                        key may be encrypted by `fivetran configuration`)
   --demo                start the reference FTS API on a free local port and sync from it (no real API key needed)
   -y, --yes             do not ask before deleting the local state and warehouse (required when stdin is not a
                         terminal)
   -h, --help            show this help
 
 Environment:
-  PYTHON    Python interpreter with duckdb installed (default: python3)
+  PYTHON    Python with fivetran-connector-sdk (and duckdb for the sample rows) (default: python3)
   FIVETRAN  fivetran CLI (default: fivetran)
 
 Exit status: that of `fivetran debug`; 2 for a usage or configuration error; 1 when cancelled.
@@ -38,6 +41,7 @@ PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 DEMO_RECORDS=750
+GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- bash debug_and_reset.sh\`) or \`pip install -r requirements-dev.txt\`"
 SERVER_START_TIMEOUT=20  # seconds to wait for the reference API's "listening" line
 
 configuration=""
@@ -71,10 +75,10 @@ configuration=${configuration:-$PROJECT_DIR/configuration.json}
 
 # ------------------------------------------------------------------ prerequisites
 
-command -v "$PYTHON" >/dev/null 2>&1 \
-    || die 2 "Python not found: '$PYTHON'. Install Python 3 or set PYTHON=/path/to/python"
-command -v "$FIVETRAN" >/dev/null 2>&1 \
-    || die 2 "fivetran CLI not found: '$FIVETRAN'. Run 'pip install fivetran-connector-sdk' (or 'pip install -r requirements-dev.txt') or set FIVETRAN=/path/to/fivetran"
+command -v "$PYTHON" >/dev/null 2>&1 || die 2 "Python not found: '$PYTHON'. Install Python 3, or $GET_PREREQUISITES"
+"$PYTHON" -c 'import fivetran_connector_sdk' >/dev/null 2>&1 \
+    || die 2 "fivetran-connector-sdk is not installed for $PYTHON: $GET_PREREQUISITES"
+command -v "$FIVETRAN" >/dev/null 2>&1 || die 2 "fivetran CLI not found: '$FIVETRAN'. $GET_PREREQUISITES"
 
 cd "$PROJECT_DIR"
 for required in connector.py requirements.txt; do
@@ -83,7 +87,7 @@ done
 if $demo; then
     [[ -f tools/fts_api.py ]] || die 2 "--demo needs the reference FTS API: $PROJECT_DIR/tools/fts_api.py not found"
 else
-    [[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration (copy configuration.json and set api_key, or run with --demo)"
+    [[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration (run \`fivetran configuration\` to write one, or run with --demo)"
     # Prints nothing but the problem: the file's values (the API key among them) are never shown.
     if ! problem=$("$PYTHON" -m tools.check_configuration "$configuration" 2>&1); then
         die 2 "${problem:-invalid configuration: $configuration}"
@@ -225,10 +229,17 @@ echo
 echo "Step 2: Running debug with configuration..."
 echo "(Real-time output will be displayed below)"
 echo
+# What deploy.sh ships, staged; its files/ and crash-reports/ are the project's, so the state, the warehouse and
+# any crash report land where they always did.
+stage_dir="$work_dir/connector"
+mkdir -p "$stage_dir" files crash-reports
+bash "$PROJECT_DIR/tools/stage.sh" "$stage_dir" || die 2 "Staging the connector failed (see above)"
+ln -s "$PROJECT_DIR/files" "$stage_dir/files"
+ln -s "$PROJECT_DIR/crash-reports" "$stage_dir/crash-reports"
 debug_log="$work_dir/debug.log"
 debug_status=0
-PYTHONUNBUFFERED=1 "$FIVETRAN" debug "$PROJECT_DIR" --configuration "$configuration" 2>&1 | tee "$debug_log" \
-    || debug_status=$?
+(cd "$stage_dir" && PYTHONUNBUFFERED=1 "$FIVETRAN" debug "$stage_dir" --configuration "$configuration") 2>&1 \
+    | tee "$debug_log" || debug_status=$?
 echo
 
 plain_log="$work_dir/debug.plain.log"

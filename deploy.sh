@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Deploy the connector to Fivetran with `fivetran deploy`, from a staging folder that holds only what runs in
-# Fivetran (connector.py, requirements.txt, fts_connector/, contracts/): tests, cassettes and tools never ship.
+# Fivetran (tools/stage.sh: connector.py, requirements.txt, fts_connector/, contracts/): tests, cassettes and tools
+# never ship, and the SDK's dependency check sees only shipped code.
 set -euo pipefail
 
 usage() {
@@ -13,7 +14,8 @@ runs `fivetran deploy` on a staged copy of connector.py, requirements.txt, fts_c
 
 Options:
   --configuration FILE      configuration JSON sent with the connection (default: configuration.json in the project)
-  --python-version VERSION  passed to `fivetran deploy --python-version`
+  --python-version VERSION  the Python Fivetran runs the connector on: 3.10, 3.11, 3.12 or 3.13, the versions the
+                            tests run on (default 3.11, what `tox` runs here and in CI)
   --dry-run                 print the staged files and the command (API key masked); deploy nothing
   -h, --help                show this help
 
@@ -22,7 +24,7 @@ Environment (used as defaults; when stdin is not a terminal they are used withou
   FIVETRAN_DESTINATION_NAME  default NEW_SALES_ENG_HANDS_ON_LAB
   FIVETRAN_CONNECTION_NAME   no default; lowercase letters, digits and underscores
   FIVETRAN_API_KEY           the base64-encoded Fivetran API key; asked for (hidden) when unset
-  PYTHON                     Python interpreter used to check the configuration (default: python3)
+  PYTHON                     Python with fivetran-connector-sdk, to check the configuration (default: python3)
   FIVETRAN                   fivetran CLI (default: fivetran)
 
 Exit status: that of `fivetran deploy`; 2 for a usage or configuration error.
@@ -39,10 +41,12 @@ die() {  # die <status> <message...>
 PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SHIPPED=(connector.py requirements.txt fts_connector contracts)  # what Fivetran runs; nothing else is staged
+SUPPORTED_PYTHON_VERSIONS=(3.10 3.11 3.12 3.13)  # tox runs the tests on each (py310 ... py313); README says so
+DEFAULT_PYTHON_VERSION=3.11
+GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- bash deploy.sh\`) or \`pip install -r requirements-dev.txt\`"
 
 configuration=""
-python_version=""
+python_version=$DEFAULT_PYTHON_VERSION
 dry_run=false
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -68,19 +72,19 @@ if [[ -n "$configuration" && "$configuration" != /* ]]; then
 fi
 configuration=${configuration:-$PROJECT_DIR/configuration.json}
 
-# ------------------------------------------------------------------ configuration check
+# ------------------------------------------------------------------ prerequisites, then the configuration check
 
-command -v "$PYTHON" >/dev/null 2>&1 \
-    || die 2 "Python not found: '$PYTHON'. Install Python 3 or set PYTHON=/path/to/python"
+command -v "$PYTHON" >/dev/null 2>&1 || die 2 "Python not found: '$PYTHON'. Install Python 3, or $GET_PREREQUISITES"
+"$PYTHON" -c 'import fivetran_connector_sdk' >/dev/null 2>&1 \
+    || die 2 "fivetran-connector-sdk is not installed for $PYTHON: $GET_PREREQUISITES"
 if ! $dry_run; then
-    command -v "$FIVETRAN" >/dev/null 2>&1 \
-        || die 2 "fivetran CLI not found: '$FIVETRAN'. Run 'pip install fivetran-connector-sdk' or set FIVETRAN=/path/to/fivetran"
+    command -v "$FIVETRAN" >/dev/null 2>&1 || die 2 "fivetran CLI not found: '$FIVETRAN'. $GET_PREREQUISITES"
 fi
+supported=" ${SUPPORTED_PYTHON_VERSIONS[*]} "
+[[ "$supported" == *" $python_version "* ]] \
+    || die 2 "--python-version $python_version is not supported: use one of ${SUPPORTED_PYTHON_VERSIONS[*]} (the tests run on these)"
 cd "$PROJECT_DIR"
-for required in "${SHIPPED[@]}"; do
-    [[ -e "$required" ]] || die 2 "Required file not found: $PROJECT_DIR/$required"
-done
-[[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration"
+[[ -f "$configuration" ]] || die 2 "Configuration file not found: $configuration (run \`fivetran configuration\` to write one)"
 # Prints nothing but the problem: the file's values (the FTS API key among them) are never shown.
 if ! problem=$("$PYTHON" -m tools.check_configuration "$configuration" 2>&1); then
     die 2 "${problem:-invalid configuration: $configuration}"
@@ -132,17 +136,12 @@ stage_dir=$(mktemp -d "${TMPDIR:-/tmp}/fts-deploy.XXXXXXXX")
 trap 'rm -rf "$stage_dir"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-for item in "${SHIPPED[@]}"; do
-    cp -R "$item" "$stage_dir/"
-done
-find "$stage_dir" \( -name '__pycache__' -o -name '*.pyc' -o -name '.pytest_cache' -o -name '.DS_Store' \) \
-    -prune -exec rm -rf {} +
+bash "$PROJECT_DIR/tools/stage.sh" "$stage_dir" || die 2 "Staging the connector failed (see above)"
 
 # The key reaches `fivetran deploy` through its FIVETRAN_API_KEY variable, never on the command line (where `ps`
 # would show it).
 command=("$FIVETRAN" deploy "$stage_dir" --destination "$destination" \
-    --connection "$connection" --configuration "$configuration")
-[[ -n "$python_version" ]] && command+=(--python-version "$python_version")
+    --connection "$connection" --configuration "$configuration" --python-version "$python_version")
 
 shown_command() {  # the command as text, the API key shown as ***
     local shown=("FIVETRAN_API_KEY=$([[ -n "$api_key" ]] && echo '***' || echo '<not set>')") word

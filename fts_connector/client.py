@@ -1,5 +1,9 @@
 """HTTP access to the FTS API: one session, retries through urllib3 `Retry`, and errors that say what to fix.
 
+The key is sent only to base_url's origin (scheme, host, port): a redirect elsewhere, https -> http included, is not
+followed. Until the API has answered once, a connection that cannot be made (name resolution, refused, connect
+timeout) fails at once instead of being retried: a wrong base_url is reported in seconds, not minutes.
+
 Every retry (429, 5xx, connection errors, read timeouts, a connection reset mid-body) goes through the single
 `Retry` on the session's adapter. To make a body cut off mid-way retryable too, the adapter reads the body inside
 urllib3's retry loop (`preload_content`) rather than after it, as requests otherwise does.
@@ -8,10 +12,12 @@ urllib3's retry loop (`preload_content`) rather than after it, as requests other
 import contextlib
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError
 from urllib3.util.retry import Retry
 
 from fts_connector import CONNECTOR_NAME, __version__
@@ -125,9 +131,10 @@ class _Adapter(HTTPAdapter):
         return response
 
 
-def _retry(waits: Waits) -> Retry:
+def _retry(waits: Waits, connect: int | None = None) -> Retry:
     retry = _Retry(
         total=MAX_RETRIES,
+        connect=connect,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET"}),
         backoff_factor=BACKOFF_FACTOR,
@@ -151,6 +158,36 @@ def _settle_environment(session: requests.Session, base_url: str) -> None:
     session.trust_env = False
 
 
+def origin(url: str) -> tuple:
+    """Scheme, host and port of a URL (the port filled in for http and https): where a key may be sent."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(
+        parts.scheme.lower())
+
+
+class RedirectRefused(Exception):  # noqa: N818 - caught in fetch_page and reported as an FtsApiError
+    """The API redirected to another origin; the request was not sent there."""
+
+    def __init__(self, target: str):
+        scheme, host, port = origin(target)
+        super().__init__(f"{scheme}://{host}:{port}")
+        self.target = f"{scheme}://{host}:{port}"
+
+
+class _Session(requests.Session):
+    """A session that follows a redirect only within base_url's origin: requests strips `Authorization` from a
+    redirect to another host, but not custom headers such as `api_key` and `x-api-key`."""
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.origin = origin(base_url)
+
+    def rebuild_auth(self, prepared_request, response):
+        if origin(prepared_request.url) != self.origin:
+            raise RedirectRefused(prepared_request.url)
+        super().rebuild_auth(prepared_request, response)
+
+
 def short(cursor: str | None) -> str:
     """A cursor as logged: its first 8 characters."""
     return "none" if cursor is None else f"{cursor[:8]}…"
@@ -162,9 +199,10 @@ class FtsClient:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.waits = Waits(settings.max_wait_seconds)
-        self.session = requests.Session()
-        self.session.mount("https://", _Adapter(max_retries=_retry(self.waits)))
-        self.session.mount("http://", _Adapter(max_retries=_retry(self.waits)))
+        self.connected = False  # until the API has answered once, a failed connection is not retried
+        self.session = _Session(settings.base_url)
+        self.session.mount("https://", _Adapter(max_retries=_retry(self.waits, connect=0)))
+        self.session.mount("http://", _Adapter(max_retries=_retry(self.waits, connect=0)))
         self.session.headers.update({
             "api_key": settings.api_key,
             "x-api-key": settings.api_key,
@@ -201,15 +239,39 @@ class FtsClient:
         if cursor is not None:
             params = {"cursor": cursor, **params}
         where = f"GET /fts_data (cursor {short(cursor)}, page_size {self.settings.page_size})"
+        base_url = self.settings.base_url
         try:
-            response = self.session.get(f"{self.settings.base_url}/fts_data", params=params, timeout=self.timeout)
+            response = self.session.get(f"{base_url}/fts_data", params=params, timeout=self.timeout)
+        except RedirectRefused as refused:
+            raise FtsApiError(
+                f"{where} was redirected to {refused.target}, another origin than base_url {base_url}; the key is "
+                "sent only to base_url's origin, so the redirect was not followed. Check base_url") from None
+        except requests.exceptions.ConnectionError as error:
+            if not self.connected and _is_connect_error(error):
+                raise FtsApiError(
+                    f"{where} could not connect to base_url {base_url}: {_reason(error)}. Check base_url (and any "
+                    "proxy or firewall between here and the API)") from None
+            raise FtsApiError(
+                f"{where} failed after {MAX_RETRIES} retries: {_reason(error)}. Check that base_url "
+                f"{base_url} is reachable; the next sync resumes from the last checkpoint") from None
         except requests.exceptions.RequestException as error:
             raise FtsApiError(
                 f"{where} failed after {MAX_RETRIES} retries: {_reason(error)}. Check that base_url "
-                f"{self.settings.base_url} is reachable; the next sync resumes from the last checkpoint") from None
+                f"{base_url} is reachable; the next sync resumes from the last checkpoint") from None
+        if not self.connected:  # the API answered: from now on, connection errors are retried like any other
+            self.connected = True
+            for adapter in self.session.adapters.values():
+                adapter.max_retries = _retry(self.waits)
         if response.status_code != 200:
             raise _status_error(response, where, cursor)
         return _page(response, where, cursor)
+
+
+def _is_connect_error(error: Exception) -> bool:
+    """True when no connection could be made (urllib3's NewConnectionError and NameResolutionError are
+    ConnectTimeoutErrors), as opposed to one that broke after it was made."""
+    cause = error.args[0] if error.args and isinstance(error.args[0], Exception) else error
+    return isinstance(getattr(cause, "reason", cause), ConnectTimeoutError)
 
 
 def _reason(error: Exception) -> str:
@@ -251,7 +313,8 @@ def _page(response, where: str, cursor: str | None) -> Page:
             f"{where} returned HTTP 200 but the body is not JSON ({kind}: {_body_excerpt(response)!r}). "
             "Check base_url: it must point at the FTS API itself") from None
     if not isinstance(body, dict):
-        raise FtsApiError(f"{where} returned a JSON {type(body).__name__}, not the expected object envelope")
+        raise FtsApiError(f"{where} returned a JSON {type(body).__name__}, not the expected object envelope. "
+                          "Check base_url: it must point at the FTS API itself")
     problems = []
     if not isinstance(body.get("fts_records"), list):
         problems.append("'fts_records' (a list)" if "fts_records" not in body else "'fts_records' is not a list")
@@ -263,5 +326,5 @@ def _page(response, where: str, cursor: str | None) -> Page:
     if problems:
         raise FtsApiError(
             f"{where} returned an envelope without the expected fields: missing or wrong {', '.join(problems)}. "
-            f"Keys received: {sorted(map(str, body))[:10]}")
+            f"Keys received: {sorted(map(str, body))[:10]}. Check base_url: it must point at the FTS API itself")
     return Page(cursor, body["fts_records"], next_cursor, body["has_more"])

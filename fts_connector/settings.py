@@ -1,5 +1,11 @@
-"""The connector's configuration: every parameter, its default and what it allows, checked before any request."""
+"""The connector's configuration: every parameter, its default and what it allows, checked before any request.
 
+`PARAMETERS` is the one table of parameters: the setup form (fts_connector/setup_form.py), `load_settings`,
+configuration.json (`default_configuration()`) and the README's table (`configuration_markdown()`) come from it;
+tests/test_configuration_file.py fails when a file disagrees with it.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -29,6 +35,8 @@ class Settings:
     on_invalid_cursor: str = "restart"
     prefetch: bool = True
     request_timeout_seconds: float = 60.0
+    full_refresh_hours: float = 24.0
+    detect_deletes: bool = True
 
 
 def _integer(name: str, text: str, low: int, high: int | None) -> int:
@@ -81,18 +89,82 @@ def _base_url(text: str) -> str:
     return url
 
 
-# name -> (default as the configuration would give it, parser of the string value)
-PARAMETERS = {
-    "api_key": ("", _api_key),
-    "base_url": (DEFAULT_BASE_URL, _base_url),
-    "page_size": ("100", lambda text: _integer("page_size", text, 1, 200)),
-    "checkpoint_every": ("100", lambda text: _integer("checkpoint_every", text, 1, None)),
-    "contract_mode": ("enforce", lambda text: _choice("contract_mode", text, CONTRACT_MODES)),
-    "max_wait_seconds": ("300", lambda text: _seconds("max_wait_seconds", text, 0, 86400)),
-    "on_invalid_cursor": ("restart", lambda text: _choice("on_invalid_cursor", text, INVALID_CURSOR_ACTIONS)),
-    "prefetch": ("true", lambda text: _flag("prefetch", text)),
-    "request_timeout_seconds": ("60", lambda text: _seconds("request_timeout_seconds", text, 0.001, 600)),
-}
+def _hours(name: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise ConfigurationError(f"{name} must be a number of hours of at least 0; got {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One configuration parameter: the setup form, `load_settings`, configuration.json and the README table all
+    come from these."""
+
+    name: str
+    label: str
+    kind: str  # "password", "text", "dropdown" or "toggle": its field in the setup form
+    default: str  # as Fivetran passes it (a string); "" for a required parameter
+    allowed: str  # what the README says is allowed
+    description: str
+    parse: Callable[[str], object]
+    options: tuple = ()  # (value, description) of each dropdown option
+
+
+PARAMETERS = {parameter.name: parameter for parameter in (
+    Parameter("api_key", "API key", "password", "", "non-empty, not the placeholder",
+              "FTS API key, sent in the `api_key` and `x-api-key` headers, only to `base_url`'s origin", _api_key),
+    Parameter("base_url", "Base URL", "text", DEFAULT_BASE_URL,
+              "`https://…`; `http://` only for `localhost`/`127.0.0.1`; a trailing `/` is dropped",
+              "the API's address", _base_url),
+    Parameter("page_size", "Page size", "text", "100", "integer 1–200", "records per request",
+              lambda text: _integer("page_size", text, 1, 200)),
+    Parameter("checkpoint_every", "Checkpoint every", "text", "100", "integer ≥ 1",
+              "checkpoint at the first page boundary after this many records",
+              lambda text: _integer("checkpoint_every", text, 1, None)),
+    Parameter("contract_mode", "Data contract mode", "dropdown", "enforce", "`enforce`, `strict`, `off`",
+              "what the data contract does with a record that breaks a hard rule",
+              lambda text: _choice("contract_mode", text, CONTRACT_MODES),
+              (("enforce", "quarantine it in fts_records_rejected and load the rest"),
+               ("strict", "fail the sync at the first one"),
+               ("off", "skip the checks"))),
+    Parameter("max_wait_seconds", "Most seconds to wait", "text", "300", "number 0–86400",
+              "the most the sync waits for the API (Retry-After and backoff, in total); beyond it the sync stops "
+              "early and well", lambda text: _seconds("max_wait_seconds", text, 0, 86400)),
+    Parameter("on_invalid_cursor", "When the saved cursor is invalid", "dropdown", "restart", "`restart`, `fail`",
+              "when the API no longer knows the saved cursor",
+              lambda text: _choice("on_invalid_cursor", text, INVALID_CURSOR_ACTIONS),
+              (("restart", "start again from the first page"), ("fail", "fail the sync; a reset is needed"))),
+    Parameter("prefetch", "Prefetch", "toggle", "true", "`true`, `false`",
+              "fetch the next page in the background while the current one is written",
+              lambda text: _flag("prefetch", text)),
+    Parameter("request_timeout_seconds", "Request timeout (seconds)", "text", "60", "number 0.001–600",
+              "read timeout of each request (the connect timeout is 10 s)",
+              lambda text: _seconds("request_timeout_seconds", text, 0.001, 600)),
+    Parameter("full_refresh_hours", "Full refresh every (hours)", "text", "24", "number ≥ 0",
+              "hours between full refreshes (a sync from the first page); `0` makes every sync a full refresh",
+              lambda text: _hours("full_refresh_hours", text)),
+    Parameter("detect_deletes", "Detect deletes", "toggle", "true", "`true`, `false`",
+              "mark records a full refresh no longer finds as deleted (`_fivetran_deleted`)",
+              lambda text: _flag("detect_deletes", text)),
+)}
+
+
+def default_configuration() -> dict:
+    """configuration.json as committed: every parameter with its default, the key a placeholder."""
+    return {name: parameter.default or PLACEHOLDER_API_KEY for name, parameter in PARAMETERS.items()}
+
+
+def configuration_markdown() -> str:
+    """The README's configuration table."""
+    rows = ["| parameter | default | allowed | what it does |", "|---|---|---|---|"]
+    for name, parameter in PARAMETERS.items():
+        default = f"`{parameter.default}`" if parameter.default else "required"
+        rows.append(f"| `{name}` | {default} | {parameter.allowed} | {parameter.description} |")
+    return "\n".join(rows) + "\n"
 
 
 def load_settings(configuration: dict) -> Settings:
@@ -102,10 +174,12 @@ def load_settings(configuration: dict) -> Settings:
     if unknown:
         log.warning(f"ignoring unknown configuration parameters: {', '.join(unknown)}")
     values = {}
-    for name, (default, parse) in PARAMETERS.items():
-        text = configuration.get(name, default)
+    for name, parameter in PARAMETERS.items():
+        text = configuration.get(name, parameter.default)
         if not isinstance(text, str):
             shown = "<hidden>" if name == "api_key" else repr(text)
             raise ConfigurationError(f"{name} must be given as a string (Fivetran passes strings); got {shown}")
-        values[name] = parse(text)
+        if not text.strip() and parameter.default:  # a field left blank in the setup form
+            text = parameter.default
+        values[name] = parameter.parse(text)
     return Settings(**values)

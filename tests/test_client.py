@@ -5,7 +5,8 @@ import os
 import time
 
 import pytest
-from support import API_KEY
+import requests
+from support import API_KEY, Recorder
 
 from fts_connector import __version__
 from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, RateLimitPause
@@ -111,13 +112,68 @@ def test_backoff_grows_exponentially_until_retries_run_out(no_real_waits):
     assert len(no_real_waits) == 8 and no_real_waits[-1] > no_real_waits[0] * 8
 
 
-def test_connection_failures_exhaust_retries_with_a_message_naming_base_url(no_real_waits):
+def dead_base_url() -> str:
+    """The address of a loopback port where nothing listens any more."""
     with FtsApiServer(records=10, api_key=API_KEY) as api:
-        base_url = api.base_url
+        return api.base_url
+
+
+def test_a_first_request_that_cannot_connect_fails_at_once_naming_base_url(no_real_waits):
+    base_url = dead_base_url()
+    started = time.monotonic()
     with FtsClient(load_settings({"api_key": API_KEY, "base_url": base_url})) as client, \
-            pytest.raises(FtsApiError, match=r"failed after 8 retries: .*Check that base_url"):
+            pytest.raises(FtsApiError, match=rf"could not connect to base_url {base_url}: .*Check base_url"):
         client.fetch_page(None)
+    assert no_real_waits == [] and time.monotonic() - started < 30
+
+
+def test_a_name_that_does_not_resolve_fails_at_once_naming_base_url(no_real_waits):
+    base_url = "https://fts.invalid"  # .invalid never resolves (RFC 2606)
+    with FtsClient(load_settings({"api_key": API_KEY, "base_url": base_url})) as client, \
+            pytest.raises(FtsApiError, match=r"could not connect to base_url https://fts.invalid: .*Check base_url"):
+        client.fetch_page(None)
+    assert no_real_waits == []
+
+
+def test_once_a_page_arrived_connection_failures_are_retried_then_name_base_url(no_real_waits):
+    api = FtsApiServer(records=250, api_key=API_KEY).start()
+    with client_for(api) as client:
+        first = client.fetch_page(None)
+        api.stop()
+        with pytest.raises(FtsApiError, match=r"failed after 8 retries: .*Check that base_url"):
+            client.fetch_page(first.next_cursor)
     assert len(no_real_waits) == 8
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_redirect_to_another_origin_is_not_followed_and_the_key_stays_home(host):
+    with Recorder() as other:
+        target = f"http://{host}:{other.server_address[1]}/fts_data"
+        with FtsApiServer(records=250, api_key=API_KEY, faults=[Fault("redirect", location=target, at=1)]) as api, \
+                client_for(api) as client, pytest.raises(FtsApiError) as raised:
+            base_url = api.base_url
+            client.fetch_page(None)
+        message = str(raised.value)
+        assert [r["status"] for r in api.requests] == [302]
+        assert other.received == [], "the other origin received a request"
+        # the recorder does record: plain requests follows the same redirect and sends custom headers along
+        requests.get(target.replace("/fts_data", "/probe"), headers={"x-api-key": "not-a-key"}, timeout=10)
+        assert other.received[0]["x-api-key"] == "not-a-key"
+        assert f"redirected to http://{host}:{other.server_address[1]}" in message
+        assert f"base_url {base_url}" in message and API_KEY not in message
+
+
+def test_a_redirect_from_https_to_http_is_an_other_origin():
+    from fts_connector.client import origin
+    assert origin("https://api.example.com/x") != origin("http://api.example.com/x")
+    assert origin("https://API.example.com:443/a") == origin("https://api.example.com/b")
+
+
+def test_a_same_origin_redirect_is_followed_with_the_key():
+    with FtsApiServer(records=250, api_key=API_KEY, faults=[Fault("redirect", location="/fts_data", at=1)]) as api, \
+            client_for(api) as client:
+        page = client.fetch_page(None)
+    assert len(page.records) == 100 and [r["status"] for r in api.requests] == [302, 200]
 
 
 def test_401_names_the_status_the_path_and_the_fix_without_the_key():

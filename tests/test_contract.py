@@ -400,7 +400,7 @@ def test_drift_truncates_long_values_and_refuses_unknown_rules():
 def _table(**changes) -> pd.DataFrame:
     frame = pd.DataFrame({
         "record_id": ["a", "b", "c"],
-        "log_date": pd.to_datetime(["2023-06-14", None, "0001-01-01"]),
+        "log_date": pd.Series(np.array(["2023-06-14", "NaT", "0001-01-01"], dtype="datetime64[us]")),  # pandas 2 too
         "technician_id": ["TECH_000001", None, "TECH-9"],
         "log_description": ["x", "y", None],
         "equipment_id": ["EQUIP_000001"] * 3,

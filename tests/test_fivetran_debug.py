@@ -1,7 +1,6 @@
 """End to end: the real `fivetran debug` CLI in a subprocess against the reference API started by the test."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,18 +10,12 @@ from support import API_KEY, configuration
 from tools.engine import cli_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ["connector.py", "requirements.txt", "fts_connector", "contracts"]
 
 
 def stage(project: Path) -> None:
-    """The files Fivetran runs, copied as deploy.sh stages them."""
+    """The files Fivetran runs, staged as deploy.sh and debug_and_reset.sh stage them."""
     project.mkdir()
-    for name in SHIPPED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, project / name)
+    subprocess.run(["bash", str(ROOT / "tools" / "stage.sh"), str(project)], check=True)
 
 
 def test_fivetran_debug_syncs_750_records_into_warehouse_db_and_saves_the_cursor(api, tmp_path):

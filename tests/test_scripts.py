@@ -135,7 +135,7 @@ def test_deploy_runs_fivetran_deploy_on_a_staged_folder_holding_only_what_fivetr
     argv = (result.record / "argv").read_text().splitlines()
     assert argv == ["deploy", staged, "--destination", "NEW_SALES_ENG_HANDS_ON_LAB",
                     "--connection", "a_new_fts_connector",
-                    "--configuration", str(result.project / "configuration.json")]
+                    "--configuration", str(result.project / "configuration.json"), "--python-version", "3.11"]
     assert (result.record / "key").read_text() == FIVETRAN_KEY  # through the environment, not the command line
     files = (result.record / "files").read_text().splitlines()
     assert files == shipped_files(result.project)
@@ -167,6 +167,47 @@ def test_deploy_dry_run_lists_the_staged_files_and_masks_the_key_without_running
     assert "FIVETRAN_API_KEY=*** " in command
     assert "--destination NEW_SALES_ENG_HANDS_ON_LAB --connection a_new_fts_connector" in command
     assert not list(result.temp.iterdir())
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.14", "3"])
+def test_deploy_refuses_a_python_version_the_tests_do_not_run_on(deploy, version):
+    result = deploy("--python-version", version)
+    assert result.returncode == 2 and f"--python-version {version} is not supported" in result.output
+    assert "3.10 3.11 3.12 3.13" in result.output and not (result.record / "argv").exists()
+
+
+def test_deploy_checks_its_prerequisites_first_and_says_how_to_get_them(deploy, tmp_path):
+    no_sdk = tmp_path / "python-without-sdk"
+    no_sdk.write_text("#!/usr/bin/env bash\nexit 1\n")
+    no_sdk.chmod(0o755)
+    (deploy.project / "configuration.json").unlink()  # the prerequisite is reported before anything else
+    result = deploy("--dry-run", PYTHON=str(no_sdk))
+    assert result.returncode == 2 and "fivetran-connector-sdk is not installed" in result.output
+    assert "tox exec -e demo -- bash deploy.sh" in result.output and len(result.output.strip().splitlines()) == 1
+    result = deploy(FIVETRAN="no-such-fivetran")
+    assert result.returncode == 2 and "fivetran CLI not found: 'no-such-fivetran'" in result.output
+
+
+def encrypt_configuration(path: Path, home: Path, **values) -> None:
+    """Writes `values` with api_key encrypted as `fivetran configuration` does, its key file under `home`."""
+    script = ("import json, sys\n"
+              "from fivetran_connector_sdk_cli.configuration_decryption import encrypt_value, get_or_create_key\n"
+              "values = json.loads(sys.argv[2])\n"
+              "values['api_key'] = encrypt_value(values['api_key'], 'api_key', get_or_create_key())\n"
+              "open(sys.argv[1], 'w').write(json.dumps(values))\n")
+    subprocess.run([sys.executable, "-c", script, str(path), json.dumps(values)], check=True,
+                   env={**os.environ, "HOME": str(home)})
+
+
+def test_deploy_accepts_a_configuration_with_the_key_encrypted_by_fivetran_configuration(deploy, tmp_path):
+    home = tmp_path / "home"
+    encrypt_configuration(deploy.project / "configuration.json", home, api_key=FTS_KEY,
+                          base_url="https://fts.example.com")
+    assert FTS_KEY not in (deploy.project / "configuration.json").read_text()
+    result = deploy("--dry-run", HOME=str(home))
+    assert result.returncode == 0 and "✓ Configuration check passed" in result.output, result.output
+    result = deploy("--dry-run", HOME=str(tmp_path / "another-home"))  # the encryption key is not there
+    assert result.returncode == 2 and "encryption key was not found" in result.output
 
 
 @pytest.mark.parametrize("name", ["A_New_Connector", "fts-connector", "fts connector", "fts;rm"])
@@ -312,6 +353,25 @@ def test_a_failing_sync_returns_its_status_and_shows_the_error(project, env, api
     assert "SYNC FAILED" in errors and "returned HTTP 401" in errors and "Check api_key" in errors
     assert "==================== OPERATION SUMMARY" in out
     assert wrong not in out and API_KEY not in out
+    assert f"crash report saved to {project / 'crash-reports'}" in out  # in the project, not the staging folder
+    assert len(list((project / "crash-reports").iterdir())) == 1
+
+
+def test_an_encrypted_key_syncs_from_the_staged_files_into_the_projects_files_folder(project, env, api, tmp_path):
+    encrypt_configuration(project / "configuration.json", Path(env["HOME"]), api_key=API_KEY,
+                          base_url=api.base_url, page_size="100")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_x.py").write_text("import hypothesis\n")  # not shipped: the SDK never sees it
+    result = debug(project, "--yes", env=env)
+    out = result.output
+    assert result.returncode == 0, out[-4000:]
+    assert "SYNC SUCCEEDED" in out and "Upserts         | 750" in out and API_KEY not in out
+    scanned = (Path(env["HOME"]) / "pipreqs-scanned").read_text().split()  # what the SDK's dependency check saw
+    assert "./connector.py" in scanned and "./fts_connector/client.py" in scanned
+    assert not [name for name in scanned if name.split("/")[1] in ("tests", "tools", "benchmarks")]
+    state = json.loads((project / "files" / "state.json").read_text())
+    assert state["next_cursor"] == api.requests[-1]["cursor"] and (project / "files" / "warehouse.db").is_file()
+    assert not list(Path(env["TMPDIR"]).glob("fts-debug.*")), "the staging folder was left behind"
 
 
 def test_the_reference_api_is_stopped_when_the_script_is_terminated(project, env, tmp_path):

@@ -23,7 +23,7 @@ def test_base_url_accepts_https_and_local_http_and_drops_a_trailing_slash(url, e
     assert load_settings({"api_key": KEY, "base_url": url}).base_url == expected
 
 
-@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://localhost", "api.example.com", "", "https://x/?a=1"])
+@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://localhost", "api.example.com", "https://x/?a=1"])
 def test_base_url_rejects_anything_else_naming_the_value(url):
     with pytest.raises(ConfigurationError, match=r"base_url must be an https:// URL") as raised:
         load_settings({"api_key": KEY, "base_url": url})
@@ -35,7 +35,7 @@ def test_page_size_accepts_integers_from_1_to_200(value):
     assert load_settings({"api_key": KEY, "page_size": value}).page_size == int(value)
 
 
-@pytest.mark.parametrize("value", ["0", "201", "-5", "abc", "1.5", ""])
+@pytest.mark.parametrize("value", ["0", "201", "-5", "abc", "1.5"])
 def test_page_size_rejects_other_values_naming_parameter_value_and_range(value):
     with pytest.raises(ConfigurationError) as raised:
         load_settings({"api_key": KEY, "page_size": value})
@@ -71,3 +71,17 @@ def test_unknown_keys_are_ignored_with_a_warning(capsys, monkeypatch):
     settings = load_settings({"api_key": KEY, "pagesize": "10"})
     assert settings.page_size == 100
     assert "ignoring unknown configuration parameters: pagesize" in capsys.readouterr().out
+
+
+def test_a_blank_value_takes_the_default_as_a_form_field_left_empty():
+    settings = load_settings({"api_key": KEY, "page_size": "", "base_url": " ", "prefetch": ""})
+    assert (settings.page_size, settings.base_url, settings.prefetch) == (100, DEFAULT_BASE_URL, True)
+
+
+def test_full_refresh_hours_and_detect_deletes():
+    assert load_settings({"api_key": KEY}).full_refresh_hours == 24.0
+    assert load_settings({"api_key": KEY, "full_refresh_hours": "0"}).full_refresh_hours == 0.0
+    assert load_settings({"api_key": KEY, "detect_deletes": "false"}).detect_deletes is False
+    for bad in ("-1", "soon", "inf"):
+        with pytest.raises(ConfigurationError, match="full_refresh_hours must be a number of hours of at least 0"):
+            load_settings({"api_key": KEY, "full_refresh_hours": bad})

@@ -129,6 +129,8 @@ def cli_environment(home: Path) -> dict:
         "#!/usr/bin/env bash\n"
         "# stand-in for pipreqs: the project's imports are those requirements.txt lists\n"
         'project="$1"; shift\n'
+        '# what it was asked to scan, for the tests: the Python files of the folder\n'
+        '(cd "$project" && find . -name "*.py" -not -path "./files/*" | sort) > "$HOME/pipreqs-scanned"\n'
         'while [ $# -gt 0 ]; do [ "$1" = --savepath ] && cp "$project/requirements.txt" "$2"; shift; done\n')
     pipreqs.chmod(0o755)
     bin_dir = Path(sys.executable).parent  # the fivetran CLI installed beside this Python

@@ -46,6 +46,7 @@ Fault injection
 ``empty_same_cursor`` 200 ``{"fts_records": [], "next_cursor": <requested cursor>, "has_more": true}``.
 ``repeat_cursor``     200 with the normal page, but ``next_cursor`` is the requested cursor (a loop).
                       For these two, a request without a cursor gets the cursor for offset 0.
+``redirect``          302 with ``Location: <location>`` (sent verbatim: another origin, or a path on this one).
 
 Faults fire before authentication and validation (they model infrastructure), except
 ``empty_same_cursor``, ``repeat_cursor`` and ``slow``, which go through the normal page logic.
@@ -250,7 +251,7 @@ The MAC comes first so that cursors differ from their first character, as opaque
 
 FAULT_KINDS = (
     "status", "drop", "reset_mid_body", "slow", "malformed_json", "html", "no_records_key",
-    "empty_same_cursor", "repeat_cursor",
+    "empty_same_cursor", "repeat_cursor", "redirect",
 )
 
 
@@ -266,6 +267,7 @@ class Fault:
     retry_after: float | str | None = None
     delay: float = 0.0
     status: int | None = None
+    location: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -276,6 +278,8 @@ class Fault:
             raise ValueError("at, every and times must be >= 1")
         if (self.kind == "status") != (self.status is not None):
             raise ValueError("status= is required for kind 'status' and only allowed there")
+        if (self.kind == "redirect") != (self.location is not None):
+            raise ValueError("location= is required for kind 'redirect' and only allowed there")
 
     def fires_on(self, n: int) -> bool:
         if self.every is not None:
@@ -321,6 +325,8 @@ def _infrastructure_reply(fault: Fault) -> Reply | None:
         return json_reply(fault.status, {"error": HTTPStatus(fault.status).phrase.lower()}, headers)
     if fault.kind == "drop":
         return Reply(None, action="drop")
+    if fault.kind == "redirect":
+        return json_reply(302, {"error": "found"}, {"Location": fault.location})
     if fault.kind == "malformed_json":
         return Reply(200, b'{"fts_records": [')
     if fault.kind == "html":

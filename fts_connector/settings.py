@@ -29,6 +29,8 @@ class Settings:
     on_invalid_cursor: str = "restart"
     prefetch: bool = True
     request_timeout_seconds: float = 60.0
+    full_refresh_hours: float = 24.0
+    detect_deletes: bool = True
 
 
 def _integer(name: str, text: str, low: int, high: int | None) -> int:
@@ -49,6 +51,16 @@ def _seconds(name: str, text: str, low: float, high: float) -> float:
         value = float("nan")
     if not low <= value <= high:
         raise ConfigurationError(f"{name} must be a number of seconds from {low:g} to {high:g}; got {text!r}")
+    return value
+
+
+def _hours(name: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise ConfigurationError(f"{name} must be a number of hours of at least 0 (0: every sync); got {text!r}")
     return value
 
 
@@ -92,6 +104,8 @@ PARAMETERS = {
     "on_invalid_cursor": ("restart", lambda text: _choice("on_invalid_cursor", text, INVALID_CURSOR_ACTIONS)),
     "prefetch": ("true", lambda text: _flag("prefetch", text)),
     "request_timeout_seconds": ("60", lambda text: _seconds("request_timeout_seconds", text, 0.001, 600)),
+    "full_refresh_hours": ("24", lambda text: _hours("full_refresh_hours", text)),
+    "detect_deletes": ("true", lambda text: _flag("detect_deletes", text)),
 }
 
 

@@ -1,5 +1,7 @@
 """Values the tests share."""
 
+from unittest.mock import ANY
+
 API_KEY = "test-key-0123456789"
 
 
@@ -8,3 +10,14 @@ def configuration(api, **overrides) -> dict:
     values = {"api_key": API_KEY, "base_url": api.base_url, "page_size": "100"}
     values.update({name: str(value) for name, value in overrides.items()})
     return values
+
+
+def completed(cursor, **members) -> dict:
+    """The state after a sync that completed a full refresh (its members are asserted in tests/test_refresh.py)."""
+    return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": ANY}, "record_ids": ANY}
+
+
+def refreshing(cursor, **members) -> dict:
+    """The state of a full refresh that has not reached its last page yet (the first sync's, when it fails)."""
+    return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": None, "started_at": ANY},
+            "record_ids": ANY}

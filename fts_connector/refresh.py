@@ -42,16 +42,23 @@ def decode_ids(text: str) -> list:
     return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
 
 
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_AS_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
+
+
 def encode_flags(flags: bytearray) -> str:
-    """One byte (0 or 1) per tracked id, in the order of the sorted ids; compressed, base64."""
-    return base64.b64encode(zlib.compress(bytes(flags), 9)).decode("ascii")
+    """One flag (0 or 1) per tracked id, in the order of the sorted ids, packed as the binary digits of one number
+    (after a leading 1 that keeps leading zeros), base64: 100,000 flags take 16.7 kB and well under 1 ms, which
+    matters as a refresh writes them at every checkpoint."""
+    number = int(b"1" + bytes(flags).translate(_AS_DIGITS), 2)
+    return base64.b64encode(number.to_bytes((number.bit_length() + 7) // 8, "big")).decode("ascii")
 
 
 def decode_flags(text: str, size: int) -> bytearray:
-    flags = bytearray(zlib.decompress(base64.b64decode(text)))
-    if len(flags) != size:
-        raise ValueError(f"the state's record_ids flags hold {len(flags)} entries for {size} ids")
-    return flags
+    digits = bin(int.from_bytes(base64.b64decode(text), "big"))[3:]  # without "0b" and the leading 1
+    if len(digits) != size:
+        raise ValueError(f"the state's record_ids flags hold {len(digits)} entries for {size} ids")
+    return bytearray(digits.encode("ascii").translate(_AS_FLAGS))
 
 
 class RecordIds:

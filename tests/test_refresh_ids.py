@@ -5,7 +5,7 @@ import json
 from fivetran_connector_sdk import Logging
 
 from fts_connector import refresh
-from fts_connector.refresh import RecordIds, decode_ids, encode_ids
+from fts_connector.refresh import RecordIds, decode_flags, decode_ids, encode_flags, encode_ids
 from tools.state_summary import summarise
 
 
@@ -79,3 +79,8 @@ def test_the_state_summary_shows_counts_instead_of_the_encoded_ids():
     assert shown["record_ids"].endswith("0 missed by the last completed refresh, 40 returned by the running refresh")
     assert shown["next_cursor"] == state["next_cursor"] and summarise({"record_ids": {"beyond_bound": True}}) == {
         "record_ids": "not tracked (beyond the bound: deletes are skipped)"}
+
+
+def test_flags_round_trip_whatever_their_length_and_leading_zeros():
+    for flags in (bytearray(), bytearray([0]), bytearray([1, 0, 0]), bytearray([0, 0, 1, 1, 0] * 9)):
+        assert decode_flags(encode_flags(flags), len(flags)) == flags

@@ -170,7 +170,7 @@ class RecordIds:
             member["known"] = self._known_text
         if self.blocks:
             member["added"] = list(self.blocks)
-        if any(self.missed):
+        if 1 in self.missed:  # memchr, not a Python loop
             member["missed"] = encode_flags(self.missed)
         if self.seen is not None:
             member["seen"] = encode_flags(self.seen)

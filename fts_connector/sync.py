@@ -295,9 +295,10 @@ def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_
                     _checkpoint(progress.last_page, quarantine, progress, full_refresh)
                 raise
             page, verdict = checked.page, checked.verdict
-            if progress.due and not (page.is_last and len(page.records) < settings.checkpoint_every):
+            strict_stop = settings.contract_mode == "strict" and bool(verdict.rejected)
+            if progress.due and (strict_stop or not (page.is_last and len(page.records) < settings.checkpoint_every)):
                 _checkpoint(progress.last_page, quarantine, progress, full_refresh)
-            if settings.contract_mode == "strict":
+            if strict_stop:
                 _strict(verdict)
             for record in verdict.valid:
                 op.upsert(TABLE, record)

@@ -229,3 +229,14 @@ def test_a_quarantined_record_the_api_no_longer_serves_has_its_rejected_row_dele
         second = sync_runner(configuration(clock.at(48) and api))
     assert deleted_ids(second, "fts_records_rejected") == [gone] and second.counts["Deletes"] == 2
     assert gone not in second.state["quarantined"] and len(second.state["quarantined"]) == len(rejected) - 1
+
+
+def test_a_checkpoint_due_before_a_short_last_page_is_still_saved_when_strict_mode_stops_there(monkeypatch, tmp_path):
+    from test_contract_sync import GOOD, serve, settings_for
+
+    from tools import engine
+    serve(monkeypatch, [generate_record(42, 1), generate_record(42, 2)], [{**GOOD, "log_date": "31/02/2024"}])
+    run = engine.run_sync(tmp_path, settings_for(contract_mode="strict", checkpoint_every=2), {})
+    assert "breaks the contract" in str(run.error) and run.cursors == [f"{1:032x}"]
+    assert run.state["next_cursor"] == f"{1:032x}" and "started_at" in run.state["full_refresh"]
+    assert run.query("SELECT count(*) FROM tester.fts_records") == [(2,)]

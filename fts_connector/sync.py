@@ -249,6 +249,7 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
                             "restarting from the first page as a full refresh; upserts by record_id keep the table "
                             "free of duplicates")
                 restarted, cursor = True, None
+                progress.last_page = None  # what was due before is saved; nothing of the new pass is loaded yet
                 full_refresh.begin(refresh.utc_now())
     except RateLimitPause as pause:
         _final_checkpoint(progress, quarantine, full_refresh)
@@ -264,8 +265,9 @@ def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
 def _kind(full_refresh: FullRefresh) -> str:
     if full_refresh.mode == "tail":
         return f"tail sync (last full refresh completed {full_refresh.last_completed_at or 'never'})"
-    return "full refresh" if full_refresh.mode == "started" else f"full refresh (continued, started " \
-        f"{full_refresh.started_at})"
+    if full_refresh.mode == "started":
+        return "full refresh"
+    return f"full refresh (continued, started {full_refresh.started_at})"
 
 
 def _complete(full_refresh: FullRefresh, quarantine: Quarantine) -> None:

@@ -1,7 +1,9 @@
-"""End to end through the real `fivetran debug`: full refreshes pick up an edit and, a refresh later, a delete."""
+"""End to end through the real `fivetran debug`: full refreshes pick up an edit and, a refresh later, a delete; the
+schedule makes a tail sync 23 h after the last refresh and a full refresh 25 h after."""
 
 import json
 import subprocess
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 from support import API_KEY, configuration
@@ -37,6 +39,17 @@ def test_fivetran_debug_refreshes_pick_up_an_edit_then_soft_delete_a_removed_rec
         assert "Deletes         | 0" in second and "full refresh completed, 0 soft-deleted" in second
         third = fivetran_debug(project, configuration_file, tmp_path / "home")
         assert api.request_count == 24
+        state = json.loads((project / "files" / "state.json").read_text())
+        configuration_file.write_text(json.dumps(configuration(api)))  # full_refresh_hours: the default 24
+        for hours_ago, requests in ((23, 1), (25, 8)):  # the schedule, against the real clock: nothing waits
+            done = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
+            state["full_refresh"]["last_completed_at"] = done.isoformat(timespec="seconds")
+            (project / "files" / "state.json").write_text(json.dumps(state))
+            before = api.request_count
+            scheduled = fivetran_debug(project, configuration_file, tmp_path / "home")
+            assert api.request_count - before == requests
+            kind = "tail sync" if requests == 1 else "full refresh completed"
+            assert f"; {kind}, 0 soft-deleted" in scheduled
     assert "Upserts         | 749" in third and "Deletes         | 1" in third
     assert "full refresh completed, 1 soft-deleted" in third
     edited = edit_record(generate_record(42, EDITED))

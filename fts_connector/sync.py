@@ -318,8 +318,9 @@ def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_
 
 
 def _record_ids(verdict: Verdict):
-    """The record_ids of a page: its valid records' and its rejected records' that have one."""
-    yield from (record["record_id"] for record in verdict.valid)
+    """The record_ids of a page: its valid records' and its rejected records' that have one (a string: with contract
+    `off` a record may come without one, and is then never tracked, so never deleted)."""
+    yield from (record.get("record_id") for record in verdict.valid if isinstance(record.get("record_id"), str))
     yield from (rejection.record_id for rejection in verdict.rejected if rejection.record_id is not None)
 
 

@@ -15,6 +15,11 @@ the refresh's position moves the next one across a page boundary); the next refr
 the API removed is deleted when the second completed refresh after its removal ends, i.e. between one and two
 `full_refresh_hours` after it went. Only ids the connector loaded are ever deleted, and only at the end of a completed
 refresh, together with the checkpoint that records it (a refresh that fails or stops early deletes nothing).
+
+Limits: a record that two consecutive refreshes both fail to return while the API serves it (removals behind the
+position at the same place in both, or an API that ends its pagination early twice) would be deleted; it comes back
+to life as soon as a sync returns it. The whole state goes with every checkpoint, so a refresh of N records writes
+about N / checkpoint_every times the tracked ids (benchmarks/REFRESH.md).
 """
 
 import base64

@@ -240,3 +240,19 @@ def test_a_checkpoint_due_before_a_short_last_page_is_still_saved_when_strict_mo
     assert "breaks the contract" in str(run.error) and run.cursors == [f"{1:032x}"]
     assert run.state["next_cursor"] == f"{1:032x}" and "started_at" in run.state["full_refresh"]
     assert run.query("SELECT count(*) FROM tester.fts_records") == [(2,)]
+
+
+def test_a_cursor_restart_in_the_middle_of_a_refresh_starts_it_over_and_forgets_what_it_had_returned(sync_runner,
+                                                                                                     clock):
+    with FtsApiServer(records=750, api_key=API_KEY) as api:
+        sync_runner(configuration(api))
+        api.omit(GONE)
+        api.faults = [Fault("status", status=400, at=8 + 5)]  # the API forgets the cursor of page 5
+        run = sync_runner(configuration(clock.at(24) and api))
+        cursors = requests_since(api, 8)
+    assert run.error is None and len(cursors) == 4 + 1 + 8 and cursors[5] is None
+    assert run.cursors[:4] == cursors[1:5]  # pages 1 to 4 of the first pass, saved before the restart
+    assert run.cursors[4:] == cursors[6:]  # then the new pass's; its short last page folds into the final one
+    assert "restarting from the first page as a full refresh" in run.log and run.counts["Deletes"] == 0
+    assert run.state["full_refresh"] == {"last_completed_at": (T0 + timedelta(hours=24)).isoformat()}
+    assert missed(run) == [record_id(GONE)]

@@ -267,8 +267,7 @@ print_state() {
     local state_file="$PROJECT_DIR/files/state.json"
     if [[ -f "$state_file" ]]; then
         local state
-        state=$("$PYTHON" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding="utf-8"))))' \
-            "$state_file" 2>/dev/null || cat "$state_file")
+        state=$("$PYTHON" "$PROJECT_DIR/tools/state_summary.py" "$state_file" 2>/dev/null || cat "$state_file")
         echo "Next sync state: $state"
     else
         echo "Next sync state: (none saved: files/state.json does not exist)"

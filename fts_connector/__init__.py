@@ -1,7 +1,8 @@
 """Sync Oil & Gas Field Technician Task Summarization (FTS) records into the warehouse table `fts_records`.
 
 `connector.py` is the Fivetran entry point; this package holds the logic, one module per concern:
-`settings` (configuration), `client` (HTTP), `sync` (the page loop and checkpoints), `schema` (tables).
+`settings` (configuration), `client` (HTTP), `sync` (the page loop and checkpoints), `refresh` (full refreshes
+on a schedule and delete detection), `schema` (tables).
 The data contract the records are checked against lives in `contracts/`.
 """
 

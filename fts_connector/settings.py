@@ -60,6 +60,16 @@ def _seconds(name: str, text: str, low: float, high: float) -> float:
     return value
 
 
+def _hours(name: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise ConfigurationError(f"{name} must be a number of hours of at least 0 (0: every sync); got {text!r}")
+    return value
+
+
 def _choice(name: str, text: str, allowed: tuple) -> str:
     value = text.strip().lower()
     if value not in allowed:
@@ -87,16 +97,6 @@ def _base_url(text: str) -> str:
         raise ConfigurationError(
             f"base_url must be an https:// URL (http:// only for localhost or 127.0.0.1), without query; got {text!r}")
     return url
-
-
-def _hours(name: str, text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < float("inf"):
-        raise ConfigurationError(f"{name} must be a number of hours of at least 0; got {text!r}")
-    return value
 
 
 @dataclass(frozen=True)

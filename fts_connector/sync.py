@@ -1,9 +1,12 @@
 """The sync loop: API page -> contract -> upsert -> checkpoint, resuming from the cursor in the state.
 
-The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below). It is
-checkpointed at page boundaries once at least `checkpoint_every` records were upserted since the last checkpoint,
-and once more at the end if the state has moved since or the sync has not checkpointed yet: every sync that ends
-well (or stops early) saves its final cursor.
+The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below, and
+`full_refresh` and `record_ids`, see `refresh.py`). It is checkpointed at page boundaries once at least
+`checkpoint_every` records were upserted since the last checkpoint, and once more at the end if the state has moved
+since or the sync has not checkpointed yet: every sync that ends well (or stops early) saves its final cursor. A
+checkpoint due after a page is taken when the next page is in hand, before its rows; when that page is the last and
+holds fewer than `checkpoint_every` records, the two are saved together by the final checkpoint (so that a full refresh
+of 750 records completes in 7 checkpoints).
 On the last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks
 up records appended since.
 
@@ -23,8 +26,9 @@ from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
 from contracts import Drift, Verdict, check_pages
-from fts_connector import REJECTED_TABLE, TABLE
+from fts_connector import REJECTED_TABLE, TABLE, refresh
 from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Page, RateLimitPause, short
+from fts_connector.refresh import FullRefresh
 from fts_connector.settings import Settings
 
 PREFETCH_DEPTH = 2  # checked pages waiting for the loader
@@ -51,13 +55,15 @@ class Progress:
     since_checkpoint: int = 0
     last_page: Page | None = None  # the last page whose records were all upserted
     saved_cursor: str | None = None  # the cursor the saved state holds
+    due: bool = False  # a checkpoint is due after `last_page`
     drift: Drift = field(default_factory=Drift)
 
-    def summary(self, retries: int) -> str:
+    def summary(self, retries: int, full_refresh: FullRefresh) -> str:
         seconds = time.monotonic() - self.started
         rate = self.records / seconds if seconds > 0 else 0.0
         return (f"{self.records} records loaded, {self.rejected} rejected, {self.pages} pages, {self.checkpoints} "
-                f"checkpoints, {retries} retries, {seconds:.1f} s ({rate:.0f} records/s)")
+                f"checkpoints, {retries} retries, {seconds:.1f} s ({rate:.0f} records/s); {full_refresh.describe()}, "
+                f"{full_refresh.deleted} soft-deleted")
 
 
 @dataclass
@@ -193,6 +199,13 @@ class Quarantine:
                     op.delete(REJECTED_TABLE, {"rejection_key": key})
                     self.changed = True
 
+    def forget(self, record_id: str) -> None:
+        """The record is gone from the API: its rejected row, if it has one, is deleted."""
+        key = self.keys.pop(record_id, None)
+        if key:
+            op.delete(REJECTED_TABLE, {"rejection_key": key})
+            self.changed = True
+
     def state(self) -> dict:
         self.changed = False
         return {"quarantined": dict(sorted(self.keys.items()))} if self.keys else {}
@@ -209,52 +222,90 @@ def _strict(verdict: Verdict) -> None:
 
 
 def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
-    """Loads every page from the saved cursor (or the first page) to the last one, checkpointing on cadence."""
+    """Loads every page from the saved cursor (or, for a full refresh, the first page) to the last one, checkpointing
+    on cadence; a full refresh that completes soft-deletes what it and the previous one did not return."""
     state = state or {}
-    cursor = state.get("next_cursor")
-    progress = Progress(saved_cursor=cursor)
+    full_refresh = FullRefresh(state, settings.full_refresh_hours, settings.detect_deletes, refresh.utc_now())
+    cursor = None if full_refresh.mode == "started" else state.get("next_cursor")
+    progress = Progress(saved_cursor=state.get("next_cursor"))
     quarantine = Quarantine(state)
     synced_at = datetime.now(timezone.utc).isoformat()
-    log.info(f"starting sync from {'cursor ' + short(cursor) if cursor else 'the first page'}, page_size "
-             f"{settings.page_size}, checkpoint every {settings.checkpoint_every} records, contract "
+    log.info(f"starting {_kind(full_refresh)} from {'cursor ' + short(cursor) if cursor else 'the first page'}, "
+             f"page_size {settings.page_size}, checkpoint every {settings.checkpoint_every} records, contract "
              f"{settings.contract_mode}, prefetch {'on' if settings.prefetch else 'off'}")
     restarted = False
     try:
         while True:
             try:
-                _load_pages(settings, client, cursor, progress, quarantine, synced_at)
-                _final_checkpoint(progress, quarantine)
+                _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh)
+                if full_refresh.running:
+                    _complete(full_refresh, quarantine)
+                _final_checkpoint(progress, quarantine, full_refresh)
                 break
             except InvalidCursorError:
                 if settings.on_invalid_cursor != "restart" or restarted:
                     raise
                 log.warning(f"the API no longer knows cursor {short(cursor)} (its data may have been reset): "
-                            "restarting from the first page; upserts by record_id keep the table free of duplicates")
+                            "restarting from the first page as a full refresh; upserts by record_id keep the table "
+                            "free of duplicates")
                 restarted, cursor = True, None
+                progress.last_page = None  # what was due before is saved; nothing of the new pass is loaded yet
+                full_refresh.begin(refresh.utc_now())
     except RateLimitPause as pause:
-        _final_checkpoint(progress, quarantine)
+        _final_checkpoint(progress, quarantine, full_refresh)
         log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
                     f"from cursor {short(progress.saved_cursor)}")
     finally:
         if not progress.drift.is_empty():
             log.info(progress.drift.summary())
-    log.info("sync complete: " + progress.summary(client.retries))
+    log.info("sync complete: " + progress.summary(client.retries, full_refresh))
     return progress
 
 
-def _load_pages(settings, client, cursor, progress, quarantine, synced_at):
+def _kind(full_refresh: FullRefresh) -> str:
+    if full_refresh.mode == "tail":
+        return f"tail sync (last full refresh completed {full_refresh.last_completed_at or 'never'})"
+    if full_refresh.mode == "started":
+        return "full refresh"
+    return f"full refresh (continued, started {full_refresh.started_at})"
+
+
+def _complete(full_refresh: FullRefresh, quarantine: Quarantine) -> None:
+    """The refresh read the last page: soft-deletes the records it and the previous completed refresh missed."""
+    gone = full_refresh.complete(refresh.utc_now())
+    for record_id in gone:
+        op.delete(TABLE, {"record_id": record_id})
+        quarantine.forget(record_id)
+    full_refresh.deleted = len(gone)
+    if gone:
+        log.info(f"full refresh: soft-deleted {len(gone)} records that the last two completed refreshes did not return")
+
+
+def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh):
     def make_pages(hungry):
         return checked_pages(fetch_pages(client, cursor), settings.contract_mode, hungry)
 
     pages = prefetched(make_pages, client) if settings.prefetch else make_pages(lambda: True)
     with contextlib.closing(pages):
-        for checked in pages:
+        while True:
+            try:
+                checked = next(pages)
+            except StopIteration:
+                return
+            except BaseException:  # what was due before the failing page is saved, as if taken right after it
+                if progress.due:
+                    _checkpoint(progress.last_page, quarantine, progress, full_refresh)
+                raise
             page, verdict = checked.page, checked.verdict
-            if settings.contract_mode == "strict":
+            strict_stop = settings.contract_mode == "strict" and bool(verdict.rejected)
+            if progress.due and (strict_stop or not (page.is_last and len(page.records) < settings.checkpoint_every)):
+                _checkpoint(progress.last_page, quarantine, progress, full_refresh)
+            if strict_stop:
                 _strict(verdict)
             for record in verdict.valid:
                 op.upsert(TABLE, record)
             quarantine.load(verdict, synced_at)
+            full_refresh.returned(_record_ids(verdict))
             progress.last_page = page
             progress.pages += 1
             progress.records += len(verdict.valid)
@@ -263,22 +314,31 @@ def _load_pages(settings, client, cursor, progress, quarantine, synced_at):
             progress.drift.merge(verdict.drift)
             log.info(f"page {progress.pages}: {verdict.received} records ({progress.records + progress.rejected} "
                      f"total, {len(verdict.rejected)} rejected), cursor {short(page.cursor)}")
-            if progress.since_checkpoint >= settings.checkpoint_every:
-                _checkpoint(page, quarantine, progress)
+            progress.due = progress.since_checkpoint >= settings.checkpoint_every
 
 
-def _checkpoint(page: Page, quarantine: Quarantine, progress: Progress) -> None:
+def _record_ids(verdict: Verdict):
+    """The record_ids of a page: its valid records' and its rejected records' that have one (a string: with contract
+    `off` a record may come without one, and is then never tracked, so never deleted)."""
+    yield from (record.get("record_id") for record in verdict.valid if isinstance(record.get("record_id"), str))
+    yield from (rejection.record_id for rejection in verdict.rejected if rejection.record_id is not None)
+
+
+def _checkpoint(page: Page, quarantine: Quarantine, progress: Progress, full_refresh: FullRefresh) -> None:
     progress.saved_cursor = resume_cursor(page)
-    op.checkpoint({"next_cursor": progress.saved_cursor, **quarantine.state()})
+    op.checkpoint({"next_cursor": progress.saved_cursor, **quarantine.state(), **full_refresh.state()})
     progress.checkpoints += 1
     progress.since_checkpoint = 0
+    progress.due = False
 
 
-def _final_checkpoint(progress: Progress, quarantine: Quarantine) -> None:
+def _final_checkpoint(progress: Progress, quarantine: Quarantine, full_refresh: FullRefresh) -> None:
     """Checkpoints the last loaded page unless this sync's last checkpoint already saved the same state: the same
-    cursor and no change to the quarantine (which the state must know, to delete rejected rows later)."""
+    cursor and no change to the quarantine (which the state must know, to delete rejected rows later) nor to the
+    full refresh and its record_ids."""
     last = progress.last_page
     if last is None:
         return
-    if progress.checkpoints == 0 or quarantine.changed or resume_cursor(last) != progress.saved_cursor:
-        _checkpoint(last, quarantine, progress)
+    if (progress.checkpoints == 0 or progress.due or quarantine.changed or full_refresh.changed
+            or resume_cursor(last) != progress.saved_cursor):
+        _checkpoint(last, quarantine, progress, full_refresh)

@@ -2,6 +2,7 @@
 
 import http.server
 import threading
+from unittest.mock import ANY
 
 API_KEY = "test-key-0123456789"
 
@@ -40,3 +41,12 @@ class Recorder(http.server.ThreadingHTTPServer):
     def __exit__(self, *exc):
         self.shutdown()
         self.server_close()
+def completed(cursor, **members) -> dict:
+    """The state after a sync that completed a full refresh (its members are asserted in tests/test_refresh.py)."""
+    return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": ANY}, "record_ids": ANY}
+
+
+def refreshing(cursor, **members) -> dict:
+    """The state of a full refresh that has not reached its last page yet (the first sync's, when it fails)."""
+    return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": None, "started_at": ANY},
+            "record_ids": ANY}

@@ -1,12 +1,16 @@
 """The benchmark's connector-alone run measures the same sync as the engine's, minus the engine."""
 
+from datetime import datetime, timezone
+
 from support import configuration
 
 import connector
 from benchmarks.alone import run_alone
+from fts_connector import refresh
 
 
-def test_alone_emits_what_the_engine_loads(api, sync_runner):
+def test_alone_emits_what_the_engine_loads(api, sync_runner, monkeypatch):
+    monkeypatch.setattr(refresh, "utc_now", lambda: datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc))  # same state
     settings = configuration(api, checkpoint_every="200")
 
     alone = run_alone(settings, connector.connector)

@@ -5,9 +5,11 @@ Expectations are read from the cassette itself (which cursors were requested) an
 import json
 import re
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 import yaml
+from support import completed, refreshing
 
 from tools.cassettes import CASSETTES, KEY_HEADERS, RECORDING_KEY, SCENARIOS, SCRUBBED, cassette_path, recorder
 
@@ -58,7 +60,7 @@ def test_full_sync_replays_750_upserts_with_a_checkpoint_per_100_and_the_last_pa
     run = replay("full_sync", sync_runner)
     cursors = requested_cursors("full_sync")
     assert len(cursors) == 8 and run.counts["Upserts"] == 750 and run.counts["Checkpoints"] == 7
-    assert run.cursors == cursors[1:] and run.state == {"next_cursor": cursors[-1]}
+    assert run.cursors == cursors[1:] and run.state == completed(cursors[-1])
     assert run.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(750, 750)]
 
 
@@ -73,14 +75,16 @@ def test_resume_mid_sync_fetches_the_remaining_450_records_and_ends_on_the_same_
     run = replay("resume_mid_sync", sync_runner)
     full = requested_cursors("full_sync")
     assert requested_cursors("resume_mid_sync") == full[3:]
-    assert run.counts["Upserts"] == 450 and run.state == {"next_cursor": full[-1]}
+    assert run.counts["Upserts"] == 450  # from a state without full_refresh: it continues; the next sync refreshes
+    assert run.state == {"next_cursor": full[-1], "full_refresh": {"last_completed_at": None}, "record_ids": ANY}
 
 
 def test_incremental_sync_rereads_only_the_tail_and_loads_the_appended_records(sync_runner):
     run = replay("incremental", sync_runner)
     cursors = requested_cursors("incremental")
     assert cursors == [requested_cursors("full_sync")[-1]]
-    assert run.counts["Upserts"] == 100 and run.state == {"next_cursor": cursors[0]}
+    assert run.counts["Upserts"] == 100
+    assert run.state == {"next_cursor": cursors[0], "full_refresh": {"last_completed_at": None}, "record_ids": ANY}
     body = json.loads(interactions("incremental")[0]["response"]["body"]["string"])
     assert len(body["fts_records"]) == 100 and body["has_more"] is False
 
@@ -97,7 +101,7 @@ def test_a_transient_failure_is_retried_and_the_sync_completes(sync_runner, no_r
 def test_401_fails_the_sync_at_the_last_checkpoint_saying_to_check_the_key(sync_runner):
     run = replay("unauthorized_401", sync_runner)
     assert "HTTP 401" in str(run.error) and "Check api_key" in str(run.error) and "SYNC FAILED" in run.log
-    assert run.state == {"next_cursor": requested_cursors("unauthorized_401")[2]}
+    assert run.state == refreshing(requested_cursors("unauthorized_401")[2])
     assert run.query("SELECT count(*) FROM tester.fts_records") == [(200,)]
 
 
@@ -112,4 +116,4 @@ def test_exhausted_retries_fail_at_the_checkpoint_before_the_failing_page(sync_r
     cursors = requested_cursors("retries_exhausted")
     assert len(cursors) == 12 and len(set(cursors[3:])) == 1 and len(no_real_waits) == 8
     assert "HTTP 503" in str(run.error) and "after 8 retries" in str(run.error)
-    assert run.state == {"next_cursor": cursors[3]}
+    assert run.state == refreshing(cursors[3])

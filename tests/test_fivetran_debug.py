@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-from support import API_KEY, configuration
+from support import API_KEY, completed, configuration
 
 from tools.engine import cli_environment
 
@@ -30,6 +30,6 @@ def test_fivetran_debug_syncs_750_records_into_warehouse_db_and_saves_the_cursor
     assert "SYNC SUCCEEDED" in output and API_KEY not in output
     assert "Upserts         | 750" in output and "Checkpoints     | 7" in output
     last_cursor = api.requests[-1]["cursor"]
-    assert json.loads((project / "files" / "state.json").read_text()) == {"next_cursor": last_cursor}
+    assert json.loads((project / "files" / "state.json").read_text()) == completed(last_cursor)
     with duckdb.connect(str(project / "files" / "warehouse.db"), read_only=True) as db:
         assert db.sql("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records").fetchall() == [(750, 750)]

@@ -15,6 +15,7 @@ import pytest
 from support import API_KEY
 
 from tools.engine import cli_environment
+from tools.state_summary import summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ["connector.py", "requirements.txt", "configuration.json", "fts_connector", "contracts", "tools",
@@ -290,7 +291,9 @@ def test_demo_syncs_750_records_from_the_reference_api_and_stops_it(project, env
     summary = out[out.index("==================== OPERATION SUMMARY ===================="):]
     assert "Upserts         | 750" in summary and "Checkpoints     | 7" in summary
     state = json.loads((project / "files" / "state.json").read_text())
-    assert f'Next sync state: {{"next_cursor": "{state["next_cursor"]}"}}' in out
+    assert f"Next sync state: {json.dumps(summarise(state))} (" in out  # the tracked record_ids summarised
+    state_line = next(line for line in out.splitlines() if line.startswith("Next sync state: "))
+    assert '"record_ids": "750 tracked (' in state_line and state["record_ids"]["known"] not in state_line
     assert refuses_connections(port_of(out)), "the reference API is still running"
     assert not re.search(r"demo-[0-9a-f]{16}", out), "the demo API key was printed"
     assert not list(Path(env["TMPDIR"]).glob("fts-debug.*")), "temporary files were left behind"

@@ -1,7 +1,9 @@
 """The sync loop end to end: the connector through the SDK engine against the reference FTS API."""
 
+from unittest.mock import ANY
+
 import pytest
-from support import API_KEY, configuration
+from support import API_KEY, completed, configuration, refreshing
 
 from tools.fts_api import Fault, FtsApiServer
 
@@ -30,7 +32,7 @@ def test_full_sync_of_750_records_makes_8_requests_750_upserts_7_checkpoints(api
     cursors = request_cursors(api)
     assert len(cursors) == 8 and cursors[0] is None
     assert run.cursors == cursors[1:]  # each checkpoint saves the cursor of the next page to fetch
-    assert run.state == {"next_cursor": cursors[7]}  # the last page's own cursor
+    assert run.state == completed(cursors[7])  # the last page's own cursor; the first sync is a full refresh
     assert run.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(750, 750)]
 
 
@@ -48,7 +50,7 @@ def test_800_records_checkpoint_8_times_and_keep_the_last_pages_cursor(sync_runn
         cursors = request_cursors(api)
     assert run.counts["Checkpoints"] == 8 and run.counts["Upserts"] == 800
     assert run.cursors == cursors[1:] + [cursors[7]]
-    assert run.state == {"next_cursor": cursors[7]}
+    assert run.state == completed(cursors[7])
 
 
 def test_page_size_200_checkpoints_after_every_page(api, sync_runner):
@@ -64,13 +66,13 @@ def test_a_tail_shorter_than_checkpoint_every_is_checkpointed_at_the_end(api, sy
     cursors = request_cursors(api)
     assert run.counts["Checkpoints"] == 4  # after 200, 400 and 600 records, then the last 150 at the end
     assert run.cursors == [cursors[2], cursors[4], cursors[6], cursors[7]]
-    assert run.state == {"next_cursor": cursors[7]}
+    assert run.state == completed(cursors[7])
 
 
 def test_checkpoint_every_above_the_data_still_saves_the_final_cursor(api, sync_runner):
     run = sync_runner(configuration(api, checkpoint_every=1000))
     assert run.counts["Checkpoints"] == 1
-    assert run.state == {"next_cursor": request_cursors(api)[7]}
+    assert run.state == completed(request_cursors(api)[7])
     assert "op.checkpoint() was never called" not in run.log
 
 
@@ -81,7 +83,8 @@ def test_second_sync_after_50_appended_records_makes_one_request_and_holds_800_r
     assert second.error is None and api.request_count == 9
     assert api.requests[8]["cursor"] == first.state["next_cursor"]
     assert second.counts["Upserts"] == 100  # the re-read tail page: 50 known records and 50 new ones
-    assert second.state == first.state
+    assert second.state == {**first.state, "record_ids": second.state["record_ids"]}  # 50 more ids tracked
+    assert second.state["record_ids"]["count"] == 800
     assert second.query("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records") == [(800, 800)]
 
 
@@ -98,7 +101,7 @@ def test_interrupted_sync_resumed_from_its_checkpoint_equals_an_uninterrupted_on
     with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("status", status=401, at=5)]) as flaky:
         interrupted = sync_runner(configuration(flaky), project="resumed")
         assert interrupted.error is not None
-        assert interrupted.state == {"next_cursor": request_cursors(flaky)[4]}
+        assert interrupted.state == refreshing(request_cursors(flaky)[4])
         assert interrupted.query("SELECT count(*) FROM tester.fts_records") == [(400,)]
         resumed = sync_runner(configuration(flaky), project="resumed")
         assert resumed.error is None and request_cursors(flaky)[5] == interrupted.state["next_cursor"]
@@ -110,14 +113,16 @@ def test_resume_from_a_given_mid_sync_state_fetches_only_the_rest(api, sync_runn
     full = sync_runner(configuration(api), project="full")
     resumed = sync_runner(configuration(api), state={"next_cursor": full.cursors[2]}, project="partial")
     assert api.requests[8]["cursor"] == full.cursors[2] and api.request_count == 8 + 5
-    assert resumed.counts["Upserts"] == 450 and resumed.state == full.state
+    assert resumed.counts["Upserts"] == 450  # a state without full_refresh continues; the next sync refreshes
+    assert resumed.state == {"next_cursor": full.state["next_cursor"], "full_refresh": {"last_completed_at": None},
+                             "record_ids": ANY}
 
 
 def test_a_small_dataset_on_one_page_keeps_no_cursor(sync_runner):
     with FtsApiServer(records=30, api_key=API_KEY) as api:
         run = sync_runner(configuration(api))
     assert run.error is None and run.counts["Upserts"] == 30 and run.counts["Checkpoints"] == 1
-    assert run.state == {"next_cursor": None}  # the first page was fetched without a cursor: the next sync re-reads it
+    assert run.state == completed(None)  # the first page was fetched without a cursor: the next sync re-reads it
 
 
 def test_per_page_log_lines_and_closing_summary(api, sync_runner):
@@ -135,7 +140,7 @@ def test_loop_guards_stop_the_sync_at_the_last_checkpoint(sync_runner, fault, me
         run = sync_runner(configuration(api))
         assert api.request_count == 3
     assert message in str(run.error) and "SYNC FAILED" in run.log
-    assert run.state == {"next_cursor": run.cursors[-1]} and len(run.cursors) == 2
+    assert run.state == refreshing(run.cursors[-1]) and len(run.cursors) == 2
 
 
 @pytest.mark.parametrize("settings, parameter", [
@@ -156,7 +161,7 @@ def test_401_fails_loudly_naming_the_key_setting_and_keeps_the_last_checkpoint(s
         cursors = request_cursors(api)
     message = str(run.error)
     assert "GET /fts_data" in message and "HTTP 401" in message and "Check api_key" in message
-    assert run.state == {"next_cursor": cursors[2]} and run.counts is None
+    assert run.state == refreshing(cursors[2]) and run.counts is None
     assert run.query("SELECT count(*) FROM tester.fts_records") == [(200,)]
 
 
@@ -171,7 +176,7 @@ def test_exhausted_retries_fail_at_the_checkpoint_before_the_failing_page(sync_r
         run = sync_runner(configuration(api))
         cursors = request_cursors(api)
     assert "HTTP 503" in str(run.error) and "after 8 retries" in str(run.error)
-    assert len(no_real_waits) == 8 and run.state == {"next_cursor": cursors[3]}
+    assert len(no_real_waits) == 8 and run.state == refreshing(cursors[3])
 
 
 @pytest.mark.parametrize("fault", [Fault("status", status=429, at=2, retry_after=7), Fault("status", status=503, at=5)])
@@ -194,4 +199,4 @@ def test_a_200_that_is_not_the_envelope_fails_naming_what_is_wrong(sync_runner, 
     with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault(kind, at=2)]) as api:
         run = sync_runner(configuration(api))
         second_page = api.requests[1]["cursor"]
-    assert message in str(run.error) and run.state == {"next_cursor": second_page}
+    assert message in str(run.error) and run.state == refreshing(second_page)

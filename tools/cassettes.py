@@ -68,6 +68,8 @@ class Scenario:
     state: dict = field(default_factory=dict)  # for start == "given"
     settings: dict = field(default_factory=dict)  # further configuration
     normal: bool = True  # describes normal traffic: re-recordable against the live API
+    records: int = 750  # records the reference API serves
+    refreshes: tuple = ()  # (edited offset, removed offset): three full refreshes, recorded together (see below)
 
 
 SCENARIOS = [
@@ -88,6 +90,9 @@ SCENARIOS = [
              faults=(Fault("status", status=503, at=4, times=9),)),
     Scenario("malformed_records", "18 records breaking the contract's hard rules among 750", normal=False,
              bad_records=18),
+    Scenario("refresh_edit_delete", "three full refreshes of 250 records; after the first the API edits record 100 "
+             "and removes record 150: the second loads the edit, the third soft-deletes 150", normal=False,
+             records=250, settings={"full_refresh_hours": "0"}, refreshes=(100, 150)),
 ]
 
 
@@ -136,11 +141,28 @@ def _no_waits():
         client.pause = original
 
 
+def record_refreshes(scenario: Scenario, folder: Path, api: FtsApiServer) -> engine.SyncRun:
+    """Three syncs into one project, recorded in one cassette: a refresh, then, once the API edited one record and
+    removed another, two more (the first misses the removed record once, the second deletes it)."""
+    path = cassette_path(scenario.name, folder)
+    path.unlink(missing_ok=True)
+    configuration = _configuration(scenario, api.base_url, scenario.api_key)
+    edited, removed = scenario.refreshes
+    with tempfile.TemporaryDirectory() as scratch, recorder.use_cassette(str(path), record_mode="all"):
+        engine.run_sync(Path(scratch), configuration, {})
+        api.edit(edited)
+        api.omit(removed)
+        engine.run_sync(Path(scratch), configuration)
+        return engine.run_sync(Path(scratch), configuration)
+
+
 def record_from_reference_api(scenario: Scenario, folder: Path) -> engine.SyncRun:
-    with FtsApiServer(records=750, api_key=scenario.api_key, faults=list(scenario.faults),
+    with FtsApiServer(records=scenario.records, api_key=scenario.api_key, faults=list(scenario.faults),
                       bad_records=scenario.bad_records) as api:
         _rewrite.local_base_url = api.base_url
         try:
+            if scenario.refreshes:
+                return record_refreshes(scenario, folder, api)
             return record(scenario, folder, api.base_url, scenario.api_key,
                           before_recording=lambda: api.append(scenario.append_before))
         finally:
@@ -155,6 +177,7 @@ def main(argv=None) -> int:
     for scenario in SCENARIOS:
         run = record_from_reference_api(scenario, args.output)
         outcome = "failed as intended" if run.error else f"{run.counts['Upserts']} upserts"
+        outcome += f", {run.counts['Deletes']} deletes" if run.counts and run.counts["Deletes"] else ""
         if run.error and scenario.normal:
             raise SystemExit(f"{scenario.name} failed: {run.error}")
         print(f"{cassette_path(scenario.name, args.output).name}: {scenario.description} ({outcome})")

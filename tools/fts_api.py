@@ -28,6 +28,13 @@ survive appends and restarts with the same seed, and are all rejected once the e
 ``bad_records=N`` makes N records (offsets ``3, 3+k, 3+2k, ...`` with ``k = records // N``) carry one
 invalid value each, cycling through ``BAD_VALUE_CASES``.
 
+Changing data (for full refreshes and deletes): ``edited`` offsets are served edited (``edit_record``: another
+status, a corrected cost, a later ``last_updated_epoch``); ``omitted`` offsets are not served at all, and the records
+after them move up, since cursors stand for positions in what is served. ``omit_on_request={n: offset}`` omits
+``offset`` when the n-th /fts_data request arrives (before answering it): a record removed behind a running sync's
+position. ``edit()``, ``omit()`` and ``restore()`` change them while serving. ``refuse_after=k`` answers every
+/fts_data request after the k-th with 503 (settable while serving; None serves again).
+
 Fault injection
 ---------------
 ``Fault(kind, at=N, times=T)`` fires on /fts_data requests N .. N+T-1 (1-based, counting only
@@ -62,7 +69,8 @@ Tests::
 Command line::
 
     python -m tools.fts_api --port 8000 --records 750 [--host 127.0.0.1] [--api-key KEY] [--seed 42]
-        [--latency-ms 0] [--bad-records 0] [--cursor-epoch 0] [--verbose]
+        [--latency-ms 0] [--bad-records 0] [--cursor-epoch 0] [--edit 10,375] [--omit 400]
+        [--refuse-after K] [--verbose]
 """
 
 from __future__ import annotations
@@ -189,6 +197,32 @@ def generate_record(seed: int, index: int) -> dict:
         "summarization_time_saved": 1 + saved % 60,
         "last_updated_epoch": _FIRST_UPDATE_EPOCH + index * 60 + updated % 60,
     }
+
+
+def edit_record(record: dict) -> dict:
+    """The record as the API serves it after an edit: another status, a corrected cost, updated a day later."""
+    statuses = MAINTENANCE_STATUSES
+    edited = dict(record)
+    edited["maintenance_status"] = statuses[(statuses.index(record["maintenance_status"]) + 1) % len(statuses)]
+    edited["maintenance_cost"] = round(record["maintenance_cost"] + 100, 2)
+    edited["last_updated_epoch"] = record["last_updated_epoch"] + 86_400
+    return edited
+
+
+def _served_offsets(position: int, n: int, omitted: list[int]) -> list[int]:
+    """The offsets of the ``n`` records served from ``position`` on, skipping the sorted ``omitted`` offsets."""
+    offset = position
+    for skipped in omitted:  # the offset of the record at `position`
+        if skipped <= offset:
+            offset += 1
+        else:
+            break
+    skip, served = set(omitted), []
+    while len(served) < n:
+        if offset not in skip:
+            served.append(offset)
+        offset += 1
+    return served
 
 
 def spread_bad_offsets(records: int, bad_records: int) -> list[int]:
@@ -369,6 +403,10 @@ class FtsApiServer:
         port: int = 0,
         cursor_epoch: int = 0,
         verbose: bool = False,
+        edited: Sequence[int] = (),
+        omitted: Sequence[int] = (),
+        omit_on_request: Mapping[int, int] | None = None,
+        refuse_after: int | None = None,
     ) -> None:
         if records < 0:
             raise ValueError("records must be >= 0")
@@ -386,6 +424,10 @@ class FtsApiServer:
             offset: BAD_VALUE_CASES[k % len(BAD_VALUE_CASES)]
             for k, offset in enumerate(spread_bad_offsets(records, bad_records))
         }
+        self._edited = set(edited)
+        self._omitted = set(omitted)
+        self.omit_on_request = dict(omit_on_request or {})
+        self.refuse_after = refuse_after
         self._request_count = 0
         self._log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._lifecycle_lock = threading.Lock()
@@ -453,8 +495,36 @@ class FtsApiServer:
 
     def _record(self, i: int) -> dict:
         record = generate_record(self.seed, i)
+        if i in self._edited:
+            record = edit_record(record)
         case = self._bad_cases.get(i)
         return spoil(record, case) if case else record
+
+    def edit(self, *offsets: int) -> None:
+        """Serve the records at ``offsets`` edited from now on."""
+        with self._lock:
+            self._edited.update(offsets)
+
+    def omit(self, *offsets: int) -> None:
+        """Stop serving the records at ``offsets`` (the API deleted them); later records move up."""
+        with self._lock:
+            self._omitted.update(offsets)
+
+    def restore(self, *offsets: int) -> None:
+        """Serve the records at ``offsets`` again."""
+        with self._lock:
+            self._omitted.difference_update(offsets)
+
+    @property
+    def served_count(self) -> int:
+        with self._lock:
+            return self._count - sum(1 for offset in self._omitted if offset < self._count)
+
+    def served_ids(self) -> list[str]:
+        """The record_ids the API serves now, in order."""
+        with self._lock:
+            count, omitted = self._count, set(self._omitted)
+        return [self._record(i)["record_id"] for i in range(count) if i not in omitted]
 
     @property
     def bad_offsets(self) -> list[int]:
@@ -508,7 +578,11 @@ class FtsApiServer:
 
     def _handle_data(self, target: str, query: str, headers: Mapping[str, str]) -> Reply:
         n = self._next_request_number()
+        if n in self.omit_on_request:
+            self.omit(self.omit_on_request[n])
         fault = next((f for f in self.faults if f.fires_on(n)), None)
+        if fault is None and self.refuse_after is not None and n > self.refuse_after:
+            fault = Fault("status", status=503, at=n)
         params = parse_qs(query, keep_blank_values=True)
         cursor = params.get("cursor", [""])[0] or None
         raw_page_size = params.get("page_size", [None])[0]
@@ -540,7 +614,8 @@ class FtsApiServer:
             detail = f"page_size must be an integer between 1 and {MAX_PAGE_SIZE}"
             return json_reply(400, {"error": "invalid page_size", "detail": detail})
         with self._lock:
-            count, codec = self._count, self._codec
+            codec, omitted = self._codec, sorted(o for o in self._omitted if o < self._count)
+            count = self._count - len(omitted)  # positions served
         try:
             offset = self._decode_cursor(codec, cursor, count)
         except InvalidCursor as exc:
@@ -548,7 +623,7 @@ class FtsApiServer:
         loop_cursor = cursor or codec.encode(0)
         if fault_kind == "empty_same_cursor":
             return json_reply(200, {"fts_records": [], "next_cursor": loop_cursor, "has_more": True})
-        page = self._page(codec, offset, page_size, count)
+        page = self._page(codec, offset, page_size, count, omitted)
         if fault_kind == "repeat_cursor":
             page.update(next_cursor=loop_cursor, has_more=True)
         return json_reply(200, page)
@@ -562,11 +637,12 @@ class FtsApiServer:
             raise InvalidCursor(f"cursor points past the end of the data ({count} records)")
         return offset
 
-    def _page(self, codec: CursorCodec, offset: int, page_size: int, count: int) -> dict:
+    def _page(self, codec: CursorCodec, offset: int, page_size: int, count: int, omitted: list[int]) -> dict:
+        """Positions ``offset`` .. ``offset + page_size`` of what is served (the ``omitted`` offsets skipped)."""
         end = min(offset + page_size, count)
         has_more = end < count
         return {
-            "fts_records": [self._record(i) for i in range(offset, end)],
+            "fts_records": [self._record(i) for i in _served_offsets(offset, end - offset, omitted)],
             "next_cursor": codec.encode(end) if has_more else None,
             "has_more": has_more,
         }
@@ -752,6 +828,10 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _offsets(text: str) -> list[int]:
+    return [_non_negative_int(part) for part in text.split(",") if part.strip()]
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tools.fts_api", description="Serve the reference FTS API.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
@@ -763,6 +843,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=_non_negative_int, default=0)
     parser.add_argument("--bad-records", type=_non_negative_int, default=0)
     parser.add_argument("--cursor-epoch", type=int, default=0)
+    parser.add_argument("--edit", type=_offsets, default=[], metavar="OFFSETS",
+                        help="serve these records edited, e.g. 10,375")
+    parser.add_argument("--omit", type=_offsets, default=[], metavar="OFFSETS",
+                        help="do not serve these records (deleted), e.g. 400")
+    parser.add_argument("--refuse-after", type=_non_negative_int, default=None, metavar="K",
+                        help="answer every /fts_data request after the K-th with 503")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     if args.bad_records > args.records:
@@ -775,7 +861,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     api = FtsApiServer(
         records=args.records, api_key=args.api_key, seed=args.seed, latency=args.latency_ms / 1000,
         bad_records=args.bad_records, host=args.host, port=args.port, cursor_epoch=args.cursor_epoch,
-        verbose=args.verbose,
+        verbose=args.verbose, edited=args.edit, omitted=args.omit, refuse_after=args.refuse_after,
     )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

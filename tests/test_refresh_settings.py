@@ -12,12 +12,12 @@ def test_defaults_are_a_daily_refresh_with_delete_detection():
     assert (settings.full_refresh_hours, settings.detect_deletes) == (24.0, True)
 
 
-@pytest.mark.parametrize("value, hours", [("0", 0.0), ("0.5", 0.5), (" 168 ", 168.0)])
-def test_full_refresh_hours_accepts_numbers_of_at_least_0(value, hours):
+@pytest.mark.parametrize("value, hours", [("0", 0.0), ("0.5", 0.5), (" 168 ", 168.0), ("", 24.0)])
+def test_full_refresh_hours_accepts_numbers_of_at_least_0_and_blank_is_the_default(value, hours):
     assert load_settings({"api_key": KEY, "full_refresh_hours": value}).full_refresh_hours == hours
 
 
-@pytest.mark.parametrize("value", ["-1", "daily", "", "inf", "nan"])
+@pytest.mark.parametrize("value", ["-1", "daily", "inf", "nan"])
 def test_full_refresh_hours_rejects_anything_else_naming_the_value(value):
     with pytest.raises(ConfigurationError, match="full_refresh_hours must be a number of hours of at least 0") as error:
         load_settings({"api_key": KEY, "full_refresh_hours": value})

@@ -1,29 +1,90 @@
-"""Drift: bounded, mergeable counters of the soft-rule findings among loaded records."""
+"""Drift: the soft rules (loadable but unexpected values, counted among loaded records, never rejected).
+
+``FtsRecordDrift`` reads the loaded values of the valid records of a batch (nulls and absent fields are skipped);
+``extra_field`` and ``missing_field`` are counted from the keys each record sends. ``Drift`` holds bounded, mergeable
+counters of the findings.
+"""
 
 from __future__ import annotations
 
-from .rules import FIELDS, ID_PREFIXES, SOFT_RULE_NAMES
+from collections import Counter
 
-__all__ = ["Drift", "MAX_VALUES", "MAX_FIELDS", "OTHER"]
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
+from .fts_record import ABSENT, FIELD_SET, FIELD_TYPES, enforced
+
+__all__ = ["Drift", "FtsRecordDrift", "drift_of", "MAX_VALUES", "MAX_FIELDS", "OTHER"]
+
+ID_PREFIXES = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id": "ORDER", "customer_id": "CUST"}
+
+
+class FtsRecordDrift(pa.DataFrameModel):
+    """The loaded values of valid records; a failing check is a soft finding (rule id: ``SOFT_RULE_OF_CHECK``)."""
+
+    technician_id: Series[object] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
+    equipment_id: Series[object] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
+    maintenance_type: Series[object] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
+    maintenance_status: Series[object] = pa.Field(
+        nullable=True, isin=["Completed", "Delayed", "In Progress", "Cancelled"])
+    erp_order_id: Series[object] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
+    customer_id: Series[object] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
+    failure_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    maintenance_cost: Series[float] = pa.Field(nullable=True, ge=0)
+    downtime_hours: Series[float] = pa.Field(nullable=True, ge=0)
+    summarization_time_saved: Series[float] = pa.Field(nullable=True, ge=0)
+
+    class Config:
+        name = "fts_record_drift"
+
+
+#: pandera's check name -> the soft rule id; then the two rules counted from the keys sent.
+SOFT_RULE_OF_CHECK = {"isin": "undocumented_value", "in_range": "out_of_range", "greater_than_or_equal_to": "negative",
+                      "str_matches": "id_shape"}
+KEY_RULES = {"extra_field": "a field the contract does not document (loaded as sent)",
+             "missing_field": "a documented field absent from the record (loaded as NULL)"}
+SOFT_RULE_NAMES = (*SOFT_RULE_OF_CHECK.values(), *KEY_RULES)
+VALUE_RULES = ("undocumented_value", "id_shape")  # counted per offending value too
 MAX_VALUES = 50  # distinct values kept per (rule, field); the rest are counted in OTHER
 MAX_FIELDS = 50  # distinct undocumented field names kept per rule; the rest are counted under OTHER
 MAX_VALUE_CHARS = 80
 OTHER = "(other)"
-
-#: rules whose findings are also counted per offending value (the others per field only)
-VALUE_RULES = ("undocumented_value", "id_shape")
-
-_LABELS = {
-    "extra_field": "fields beyond the contract",
-    "undocumented_value": "outside documented values",
-    "out_of_range": "outside 0–1",
-    "negative": "negative values",
-    "id_shape": "not shaped like PREFIX_000123",
-    "missing_field": "documented fields missing",
-}
-_FIELD_ORDER = {f: i for i, f in enumerate(FIELDS)}
+_LABELS = {"extra_field": "fields beyond the contract", "undocumented_value": "outside documented values",
+           "out_of_range": "outside 0–1", "negative": "negative values", "id_shape": "not shaped like PREFIX_000123",
+           "missing_field": "documented fields missing"}
+_FIELD_ORDER = {f: i for i, f in enumerate(FIELD_TYPES)}
 _SHOWN_VALUES = 10  # values listed per line in summary(); as_dict() has all kept values
+
+
+def drift_of(valid: pd.DataFrame, changes: dict) -> Drift:
+    """The soft findings among the valid records of a wire frame (``changes``: their coerced values by field)."""
+    drift = Drift()
+    if valid.empty:
+        return drift
+    frame = {}
+    for name, column in FtsRecordDrift.to_schema().columns.items():
+        values = valid[name].copy()
+        if name in changes:
+            values[changes[name].index] = changes[name]
+        values = values.mask(values.map(type) == type(ABSENT), None)
+        frame[name] = values.astype(float) if column.dtype and "float" in str(column.dtype) else values
+    try:
+        with enforced():
+            FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        for (column, check), found in cases.groupby(["column", "check"], sort=False):
+            rule = SOFT_RULE_OF_CHECK[check.split("(")[0]]
+            values = dict(Counter(found["failure_case"].astype(str))) if rule in VALUE_RULES else None
+            drift.add(rule, column, len(found), values)
+    items = valid["item"]
+    if set().union(*items) - FIELD_SET:
+        for name, n in Counter(k for d in items for k in d.keys() - FIELD_SET).items():
+            drift.add("extra_field", name, n)
+    for name in list(FIELD_TYPES)[1:]:
+        drift.add("missing_field", name, int((valid[name].map(type) == type(ABSENT)).sum()))
+    return drift
 
 
 def _field_sort_key(field: str):

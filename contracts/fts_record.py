@@ -1,386 +1,261 @@
-"""Checking FTS records against the contract (the rules themselves live in ``contracts.rules``).
+"""The FTS record as the API sends it: the 14 documented fields, their warehouse types and the hard rules.
 
-``check_records(records)`` splits a page (or a batch of pages) into the records to upsert into ``fts_records``
-(lossless coercions applied, fields beyond the 14 passed through), the rejected ones (with their reasons, for
-``fts_records_rejected``) and the soft findings (``Drift``). ``validate_table(df)`` checks a table read back from the
-warehouse against the same hard rules.
-
-Costs: one DataFrame is built per call and validated once by pandera; per-item Python work is limited to building that
-frame and the output list, plus the rejected records (reasons) and the few values that need a coercion.
+A batch of API items becomes one DataFrame (see ``contracts.check``): one object column per documented field holding
+the value as sent (``ABSENT`` when the key is missing, ``None`` for null), plus ``item``, the item itself. A record
+that breaks a hard rule is quarantined in ``fts_records_rejected`` with one reason per broken rule; a value breaks at
+most one hard rule. JSON semantics: booleans are not numbers, absent is not null, numbers are not text (but a number
+in a STRING field other than ``record_id`` is loaded as its text).
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
-import math
-import numbers
-from collections import Counter
-from dataclasses import dataclass, field
+import re
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.config import ValidationDepth, config_context
+from pandera.typing import Series
 
-from .drift import VALUE_RULES, Drift
-from .rules import (
-    ABSENT,
-    FIELD_TYPES,
-    FIELDS,
-    HARD_RULE_NAMES,
-    HARD_SCHEMA,
-    KIND_DTYPE,
-    PRIMARY_KEY,
-    SOFT_RULES,
-    Cells,
-    coerce,
-    kind_codes,
-    needs_coercion,
-)
-
-__all__ = [
-    "FIELD_TYPES", "REJECTED_TABLE_COLUMNS", "Verdict", "Rejection", "Drift", "check_records", "check_pages",
-    "validate_table",
-    "canonical_json", "json_safe",
-]
-
-#: Columns of ``fts_records_rejected`` (primary key ``rejection_key``). ``reasons`` is a JSON list of
-#: ``{"field", "rule", "value"}`` objects.
-REJECTED_TABLE_COLUMNS: dict[str, str] = {
-    "rejection_key": "STRING",
-    "record_id": "STRING",
-    "reasons": "JSON",
-    "raw_record": "STRING",
-    "rejected_at": "UTC_DATETIME",
-}
-
-_FIELD_DTYPE = pd.CategoricalDtype(list(FIELDS))
-_N_FIELDS = len(FIELDS)
-_HARD = frozenset(HARD_RULE_NAMES)
-_RULE_ORDER = {name: i for i, name in enumerate(HARD_RULE_NAMES)}
-_FIELD_ORDER = {f: i for i, f in enumerate(FIELDS)}
+__all__ = ["ABSENT", "FtsRecord", "FIELD_TYPES", "kinds", "is_text_field_name"]
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------------------------------
+class _Absent:
+    """The value of a documented field the item does not send."""
+
+    def __repr__(self) -> str:
+        return "<absent>"
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A record that breaks at least one hard rule."""
+ABSENT = _Absent()
+INT32 = (-(2**31), 2**31 - 1)
+DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")  # 12.5, -3, 1e3, .5
+INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.0*)?\s*")  # 4, -4, 4.0
+ISO_DATE = re.compile(r"\s*(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")  # a real calendar day, surrounding space trimmed
 
-    key: str  # sha256 (first 32 hex digits) of ``raw``: the same bad record always gets the same key
-    record_id: str | None  # the raw item's record_id when it is a non-empty string
-    reasons: tuple  # ({"field": ..., "rule": ..., "value": ...}, ...), one per broken rule, by field (documented order)
-    raw: str  # canonical JSON of the raw item
-
-    def row(self, rejected_at: str) -> dict:
-        """The ``fts_records_rejected`` row (``reasons`` as a JSON-able list: the SDK writes JSON columns as JSON)."""
-        return {
-            "rejection_key": self.key,
-            "record_id": self.record_id,
-            "reasons": [dict(r) for r in self.reasons],
-            "raw_record": self.raw,
-            "rejected_at": rejected_at,
-        }
-
-    @classmethod
-    def of(cls, item, reasons) -> Rejection:
-        raw = canonical_json(item)
-        record_id = item.get(PRIMARY_KEY) if isinstance(item, dict) else None
-        if not (isinstance(record_id, str) and record_id):
-            record_id = None
-        key = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return cls(key=key, record_id=None if record_id is None else str(record_id), reasons=tuple(reasons), raw=raw)
+# ---- what a value is, in JSON terms: one code per cell, computed per column by each check --------------------------
+NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = "nothing", "text", "integer", "number", "bool", "nested", "?"
+_KIND = {_Absent: NOTHING, type(None): NOTHING, str: TEXT, int: INTEGER, float: NUMBER, bool: BOOLEAN,
+         dict: NESTED, list: NESTED, tuple: NESTED, set: NESTED, frozenset: NESTED}
 
 
-@dataclass
-class Verdict:
-    """The outcome of one ``check_records`` call; ``len(valid) + len(rejected) == received`` always.
-
-    ``valid``: the records to upsert, in input order. A record that needed a coercion is a new dict (same key order);
-    one that did not is the input dict itself (not copied). Absent fields stay absent, None stays None, fields beyond
-    the 14 are passed through untouched. ``drift``: the soft findings among the ``valid`` records only."""
-
-    valid: list = field(default_factory=list)
-    rejected: list = field(default_factory=list)
-    drift: Drift = field(default_factory=Drift)
-    received: int = 0
+def _kind_of(value) -> str:
+    """Kind of a value of no plain JSON type: numpy scalars and subclasses by what they are, the rest OTHER."""
+    for types, kind in (((bool, np.bool_), BOOLEAN), ((int, np.integer), INTEGER), ((float, np.floating), NUMBER),
+                        (str, TEXT), ((dict, list, tuple, set, frozenset), NESTED)):
+        if isinstance(value, types):
+            return kind
+    return OTHER
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# JSON helpers
-# --------------------------------------------------------------------------------------------------------------------
+def kinds(column: pd.Series) -> np.ndarray:
+    """The kind of each cell of a column (an object array of the codes above)."""
+    kind = column.map(type).map(_KIND)
+    odd = kind.isna()
+    if odd.any():
+        kind[odd] = column[odd].map(_kind_of)
+    return kind.to_numpy(dtype=object)
 
 
-def canonical_json(item) -> str:
-    """Canonical JSON of a raw item: sorted keys, compact separators, non-ASCII kept, ``str()`` for non-JSON values.
+def _texts_match(values, pattern: re.Pattern) -> np.ndarray:
+    return np.fromiter((pattern.fullmatch(v) is not None for v in values), dtype=bool, count=len(values))
 
-    Items ``json.dumps`` cannot take (non-string/mixed keys, cycles, integers of over 4300 digits) are first made
-    JSON-safe with ``json_safe``."""
+
+def _as_float(values) -> np.ndarray:
+    """float() of numbers and numeric text; an integer too large for a double becomes ±inf."""
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except OverflowError:
+            out.append(float("inf") if v > 0 else float("-inf"))
+    return np.array(out, dtype=float)
+
+
+def numbers_in(column: pd.Series, text: re.Pattern) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells hold a number (integer, number or text matching ``text``) and its float value (NaN elsewhere)."""
+    kind = kinds(column)
+    values = column.to_numpy(dtype=object)
+    is_number = (kind == INTEGER) | (kind == NUMBER)
+    is_text = kind == TEXT
+    is_number[is_text] = _texts_match(values[is_text], text)
+    x = np.full(len(values), np.nan)
+    x[is_number] = _as_float(values[is_number])
+    return is_number, x
+
+
+def valid_unicode(values) -> np.ndarray:
+    """Which strings encode as UTF-8 (a lone surrogate such as '\\ud800' does not); one encode when all do."""
     try:
-        return json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    except (TypeError, ValueError, RecursionError):
-        return json.dumps(json_safe(item), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        "".join(values).encode("utf-8")
+        return np.ones(len(values), dtype=bool)
+    except UnicodeEncodeError:
+        return np.array([not re.search("[\ud800-\udfff]", v) for v in values], dtype=bool)
 
 
-def json_safe(value, _depth: int = 0):
-    """A strict-JSON version of a value: NaN/±Infinity as the strings "NaN"/"Infinity"/"-Infinity", keys as text,
-    tuples and sets as lists, other objects as ``str()``; nesting is cut at depth 100."""
-    if value is None or value is ABSENT:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, numbers.Integral):
-        value = int(value)
-        return value if abs(value) < 10**1000 else f"<integer of {value.bit_length()} bits>"
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        if math.isnan(value):
-            return "NaN"
-        return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
-    if _depth >= 100:
-        return "…"
-    if isinstance(value, dict):
-        return {_key_text(k): json_safe(v, _depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v, _depth + 1) for v in value]
+def is_text_field_name(name) -> bool:
+    """A field name the warehouse can take as a column: non-empty text, valid Unicode, no control characters."""
+    return isinstance(name, str) and name.strip() != "" and bool(valid_unicode([name])[0]) and name.isprintable()
+
+
+def _ok(column: pd.Series, mask) -> pd.Series:
+    return pd.Series(mask, index=column.index)
+
+
+def _field(warehouse_type: str) -> pa.Field:
+    return pa.Field(nullable=True, metadata={"warehouse_type": warehouse_type})
+
+
+STRING_FIELDS = ("record_id", "technician_id", "log_description", "equipment_id", "maintenance_type",
+                 "maintenance_status", "erp_order_id", "customer_id", "summarized_log")
+DOCUMENTED = ("record_id", "log_date", *STRING_FIELDS[1:], "failure_rate", "maintenance_cost", "downtime_hours",
+              "summarization_time_saved")
+
+
+class FtsRecord(pa.DataFrameModel):
+    """One row per API item; every rule below is a hard rule (the record is quarantined)."""
+
+    item: Series[object] = pa.Field(nullable=True)  # the item as sent, for the rules on the whole item
+    record_id: Series[object] = _field("STRING")  # the primary key, the only required field
+    log_date: Series[object] = _field("NAIVE_DATE")
+    technician_id: Series[object] = _field("STRING")
+    log_description: Series[object] = _field("STRING")
+    equipment_id: Series[object] = _field("STRING")
+    maintenance_type: Series[object] = _field("STRING")
+    maintenance_status: Series[object] = _field("STRING")
+    erp_order_id: Series[object] = _field("STRING")
+    customer_id: Series[object] = _field("STRING")
+    summarized_log: Series[object] = _field("STRING")
+    failure_rate: Series[object] = _field("DOUBLE")
+    maintenance_cost: Series[object] = _field("DOUBLE")
+    downtime_hours: Series[object] = _field("INT")
+    summarization_time_saved: Series[object] = _field("INT")
+
+    class Config:
+        name = "fts_record"
+        strict = True
+        ordered = True
+
+    @pa.check("item", name="not_an_object", ignore_na=False,
+              description="the item is not a JSON object (a string, number, list or null was sent)")
+    def _object(cls, item: Series) -> Series:
+        return _ok(item, item.map(type) == dict)
+
+    @pa.check("item", name="bad_field_name", ignore_na=False,
+              description="a field name the warehouse cannot take (empty, blank, control characters, not valid Unicode)")
+    def _field_names(cls, item: Series) -> Series:
+        dicts = item[item.map(type) == dict]
+        names = set().union(*dicts) if len(dicts) else set()
+        bad = {name for name in names if not is_text_field_name(name)}
+        ok = pd.Series(True, index=item.index)
+        if bad:
+            ok[dicts.index] = [bad.isdisjoint(d) for d in dicts]
+        return ok
+
+    @pa.check("item", name="not_unicode", ignore_na=False,
+              description="text that is not valid Unicode (a lone surrogate) in a field beyond the 14")
+    def _extras_unicode(cls, item: Series) -> Series:
+        extras = item.map(lambda d: [d[k] for k in d.keys() - FIELD_SET] if type(d) is dict and len(d) > 0 else [])
+        try:
+            json.dumps(extras.tolist(), ensure_ascii=False, default=str).encode("utf-8")
+            return pd.Series(True, index=item.index)
+        except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
+            return extras.map(_loadable_json)
+
+    @pa.check("record_id", name="required", ignore_na=False, description="record_id is missing, null or empty")
+    def _required(cls, record_id: Series) -> Series:
+        return _ok(record_id, (kinds(record_id) != NOTHING) & (record_id != "").to_numpy())
+
+    @pa.check(*DOCUMENTED, name="nested_value", ignore_na=False,
+              description="an object or array where the contract has a scalar")
+    def _scalar(cls, value: Series) -> Series:
+        return _ok(value, kinds(value) != NESTED)
+
+    @pa.check(*STRING_FIELDS, name="not_a_string", ignore_na=False,
+              description="not text (record_id: not a string; others: not text nor a finite number)")
+    def _text(cls, value: Series) -> Series:
+        kind = kinds(value)
+        ok = np.isin(kind, [TEXT, NOTHING, NESTED])
+        if value.name != "record_id":
+            numbers = (kind == INTEGER) | (kind == NUMBER)
+            ok[numbers] = [abs(v) < 10**1000 if k == INTEGER else np.isfinite(float(v))
+                           for k, v in zip(kind[numbers], value.to_numpy()[numbers], strict=True)]
+        return _ok(value, ok)
+
+    @pa.check(*STRING_FIELDS, name="not_unicode", ignore_na=False,
+              description="text that is not valid Unicode (a lone surrogate such as '\\ud800')")
+    def _unicode(cls, value: Series) -> Series:
+        text = kinds(value) == TEXT
+        ok = np.ones(len(value), dtype=bool)
+        ok[text] = valid_unicode(value.to_numpy()[text])
+        return _ok(value, ok)
+
+    @pa.check("log_date", name="not_a_date", ignore_na=False,
+              description="not an ISO date YYYY-MM-DD (a real calendar day, year 0001-9999)")
+    def _date(cls, value: Series) -> Series:
+        kind = kinds(value)
+        ok = np.isin(kind, [NOTHING, NESTED])
+        text = kind == TEXT
+        ok[text] = [ISO_DATE.fullmatch(v) is not None and _is_day(v.strip()) for v in value.to_numpy()[text]]
+        return _ok(value, ok)
+
+    @pa.check("failure_rate", "maintenance_cost", name="not_a_number", ignore_na=False,
+              description="not a number nor decimal text (booleans are not numbers)")
+    def _number(cls, value: Series) -> Series:
+        is_number, _ = numbers_in(value, DECIMAL_TEXT)
+        return _ok(value, is_number | np.isin(kinds(value), [NOTHING, NESTED]))
+
+    @pa.check("failure_rate", "maintenance_cost", name="not_finite", ignore_na=False,
+              description="NaN or ±Infinity (or a number too large for a double)")
+    def _finite(cls, value: Series) -> Series:
+        is_number, x = numbers_in(value, DECIMAL_TEXT)
+        return _ok(value, ~is_number | np.isfinite(x))
+
+    @pa.check("downtime_hours", "summarization_time_saved", name="not_an_integer", ignore_na=False,
+              description="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
+    def _integer(cls, value: Series) -> Series:
+        return _ok(value, integers_in(value)[0] | np.isin(kinds(value), [NOTHING, NESTED]))
+
+    @pa.check("downtime_hours", "summarization_time_saved", name="out_of_int32_range", ignore_na=False,
+              description="an integer outside the 32-bit signed range")
+    def _int32(cls, value: Series) -> Series:
+        integral, x = integers_in(value)
+        return _ok(value, ~integral | ((x >= INT32[0]) & (x <= INT32[1])))
+
+
+def integers_in(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells hold an integer (integer, integral number, integer text) and its value as a float."""
+    is_number, x = numbers_in(column, INTEGER_TEXT)
+    with np.errstate(invalid="ignore"):
+        return is_number & ((kinds(column) == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x
+
+
+def _is_day(text: str) -> bool:
     try:
-        return str(value)
-    except Exception:  # noqa: BLE001 - a value whose __str__ fails still gets a reason
-        return f"<{type(value).__name__}>"
+        datetime.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
 
 
-def _key_text(key) -> str:
-    return key if isinstance(key, str) else json.dumps(json_safe(key))
+def _loadable_json(values: list) -> bool:
+    try:
+        json.dumps(values, ensure_ascii=False, default=str).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+    except (ValueError, TypeError, RecursionError):  # cycles and the like: passed through as today
+        return True
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# The cells frame
-# --------------------------------------------------------------------------------------------------------------------
+#: The 14 documented fields, in the documented order, with their Fivetran (warehouse) types.
+FIELD_TYPES: dict[str, str] = {name: column.metadata["warehouse_type"]
+                               for name, column in FtsRecord.to_schema().columns.items() if column.metadata}
+FIELD_SET = frozenset(FIELD_TYPES)
 
 
-@dataclass
-class _Frame:
-    frame: pd.DataFrame
-    record: np.ndarray  # record position of each cell
-    field: np.ndarray  # field code of each cell (-1: the item cell)
-    labels: list  # field code -> field label
-    kind: np.ndarray
-    value: np.ndarray
-    exotic: np.ndarray | None
-    n_dicts: int  # documented cells are [n_items, n_items + 14 * n_dicts), field-major
-
-
-def _cells(items: list) -> _Frame:
-    """One cell per item (the item itself), one per (object, documented field), one per extra key present."""
-    n = len(items)
-    dict_pos = [i for i, item in enumerate(items) if isinstance(item, dict)]
-    dicts = [items[i] for i in dict_pos] if len(dict_pos) != n else items
-    nd = len(dicts)
-    values = list(items)
-    values += [d.get(f, ABSENT) for f in FIELDS for d in dicts]  # field-major: fast, one list
-    positions = np.asarray(dict_pos, dtype=np.int64)
-    record_parts = [np.arange(n, dtype=np.int64), np.tile(positions, _N_FIELDS)]
-    field_parts = [np.full(n, -1, dtype=np.int32), np.repeat(np.arange(_N_FIELDS, dtype=np.int32), nd)]
-
-    labels: list = list(FIELDS)
-    keys = set().union(*dicts) if nd else set()
-    extras = keys.difference(FIELDS)
-    if extras:
-        for key in sorted(extras, key=lambda k: (not isinstance(k, str), str(k))):
-            label = key if isinstance(key, str) else f"{key!r}"
-            while label in labels:  # a non-string key whose repr collides with a string key
-                label += "'"
-            present = [(p, d[key]) for p, d in zip(dict_pos, dicts, strict=True) if key in d]
-            record_parts.append(np.fromiter((p for p, _ in present), dtype=np.int64, count=len(present)))
-            field_parts.append(np.full(len(present), len(labels), dtype=np.int32))
-            values += [v for _, v in present]
-            labels.append(label)
-
-    record = np.concatenate(record_parts)
-    codes = np.concatenate(field_parts)
-    kinds, exotic = kind_codes(values)
-    value_array = np.fromiter(values, dtype=object, count=len(values))  # items stay objects (lists too)
-    field_dtype = _FIELD_DTYPE if len(labels) == _N_FIELDS else pd.CategoricalDtype(pd.Index(labels, dtype=object))
-    frame = pd.DataFrame(
-        {
-            "record": record,
-            "field": pd.Categorical.from_codes(codes, dtype=field_dtype),
-            "kind": pd.Categorical.from_codes(kinds, dtype=KIND_DTYPE),
-            "value": value_array,
-        },
-        copy=False,
-    )
-    return _Frame(frame, record, codes, labels, kinds, value_array, exotic, nd)
-
-
-def _data_validation():
-    """The contract is enforced whatever pandera's global settings (PANDERA_VALIDATION_ENABLED/_DEPTH) say."""
+def enforced():
+    """The contract holds whatever pandera's global settings (PANDERA_VALIDATION_ENABLED/_DEPTH) say."""
     return config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA)
-
-
-def _failures(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """rule name -> numbers of the cells that break it. Hard rules: one ``HARD_SCHEMA.validate(lazy=True)``; soft rules:
-    their Check objects called directly (per-cell output, without pandera's costly error report)."""
-    failures: dict[str, np.ndarray] = {}
-    try:
-        with _data_validation():
-            HARD_SCHEMA.validate(frame, lazy=True, inplace=True)
-    except pa.errors.SchemaErrors as errors:
-        for error in errors.schema_errors:
-            if error.check is None or error.check_output is None:  # a predicate raised: a bug, not a bad record
-                raise RuntimeError(f"a contract rule could not run:\n{errors}") from errors
-            failures[error.check.name] = np.flatnonzero(~error.check_output.to_numpy(dtype=bool))
-    try:
-        for check in SOFT_RULES:
-            result = check(frame)
-            if not result.check_passed:
-                failures[check.name] = np.flatnonzero(~result.check_output.to_numpy(dtype=bool))
-    finally:
-        Cells.release()
-    return failures
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# check_records
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def check_records(records) -> Verdict:
-    """Check one page or a batch of API items against the contract (items may be anything)."""
-    items = records if isinstance(records, list) else list(records)
-    return _check(items, [len(items)])[0]
-
-
-def check_pages(pages: list) -> list[Verdict]:
-    """Check several pages in one vectorised validation (much cheaper than one per page); one Verdict per page.
-
-    The drift of the whole batch is reported on the first page's Verdict (drift is summed per sync anyway)."""
-    items = [item for page in pages for item in page]
-    return _check(items, [len(page) for page in pages])
-
-
-def _check(items: list, sizes: list) -> list[Verdict]:
-    """The verdicts on `items`, split into consecutive pages of `sizes` items."""
-    verdicts = [Verdict(received=size) for size in sizes]
-    if not items:
-        return verdicts
-    ends = np.cumsum(sizes)
-    page_of = np.searchsorted(ends, np.arange(len(items)), side="right")  # item position -> page index
-    cells = _cells(items)
-    failures = _failures(cells.frame)
-
-    # hard findings -> rejected records
-    broken: dict[int, list] = {}
-    for rule, cell_ids in failures.items():
-        if rule in _HARD:
-            for cell in cell_ids.tolist():
-                broken.setdefault(int(cells.record[cell]), []).append((rule, cell))
-    for pos in sorted(broken):
-        verdicts[page_of[pos]].rejected.append(Rejection.of(items[pos], _reasons(cells, broken[pos])))
-
-    # valid records, in input order, with coercions applied
-    valid_mask = np.ones(len(items), dtype=bool)  # items that are not objects break `not_an_object`
-    if broken:
-        valid_mask[list(broken)] = False
-    changes = _coercions(cells, valid_mask)
-    for pos in np.flatnonzero(valid_mask).tolist():
-        item = items[pos]
-        update = changes.get(pos)
-        verdicts[page_of[pos]].valid.append({**item, **update} if update else item)
-
-    # soft findings among loaded records -> drift
-    for rule, cell_ids in failures.items():
-        if rule not in _HARD:
-            _count(verdicts[0].drift, rule, cells, cell_ids[valid_mask[cells.record[cell_ids]]])
-    return verdicts
-
-
-def _reasons(cells: _Frame, broken: list) -> list:
-    reasons = []
-    for rule, cell in broken:
-        code = int(cells.field[cell])
-        name = None if code < 0 else cells.labels[code]
-        reasons.append({"field": name, "rule": rule, "value": json_safe(cells.value[cell])})
-    reasons.sort(key=lambda r: (-1 if r["field"] is None else _FIELD_ORDER.get(r["field"], 99), _RULE_ORDER[r["rule"]]))
-    return reasons
-
-
-def _coercions(cells: _Frame, valid_mask: np.ndarray) -> dict[int, dict]:
-    """record position -> {field: loaded value} for the valid records' cells not already in their loaded form."""
-    changes: dict[int, dict] = {}
-    n_items, nd = len(valid_mask), cells.n_dicts
-    for j, (name, ftype) in enumerate(FIELD_TYPES.items()):
-        block = slice(n_items + j * nd, n_items + (j + 1) * nd)
-        exotic = None if cells.exotic is None else cells.exotic[block]
-        todo = needs_coercion(ftype, cells.kind[block], cells.value[block], exotic)
-        if not todo.any():
-            continue
-        todo &= valid_mask[cells.record[block]]
-        for pos, value in zip(cells.record[block][todo].tolist(), cells.value[block][todo].tolist(), strict=True):
-            changes.setdefault(pos, {})[name] = coerce(ftype, value)
-    return changes
-
-
-def _count(drift: Drift, rule: str, cells: _Frame, cell_ids: np.ndarray) -> None:
-    if len(cell_ids) == 0:
-        return
-    codes = cells.field[cell_ids]
-    if rule not in VALUE_RULES:
-        for code, n in zip(*np.unique(codes, return_counts=True), strict=True):
-            drift.add(rule, str(cells.labels[code]), int(n))
-        return
-    for code in np.unique(codes).tolist():
-        name = cells.labels[code]
-        ftype = FIELD_TYPES[name]
-        values = Counter(coerce(ftype, v) for v in cells.value[cell_ids[codes == code]].tolist())
-        drift.add(rule, name, sum(values.values()), dict(values))
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# validate_table
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _date_text(v):
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, datetime.datetime):
-        return v.date().isoformat() if v.time() == datetime.time() and v.tzinfo is None else v.isoformat()
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    return v
-
-
-def _wire_column(series: pd.Series, ftype: str) -> list:
-    """A warehouse column back in the form the API sends: NULL (None/NaN/NA/NaT) -> None, dates as YYYY-MM-DD text
-    (a non-midnight or zoned datetime stays a datetime text, which is not a date)."""
-    values = series.astype(object).tolist()
-    if ftype == "NAIVE_DATE":
-        return [_date_text(v) for v in values]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v for v in values]
-
-
-def validate_table(df: pd.DataFrame) -> None:
-    """Check an ``fts_records`` table read back from the warehouse against the hard rules.
-
-    Columns are the 14 with warehouse types (dates as datetime64/date, ints as Int32/int/float, doubles as float;
-    NaN/NA/NaT are NULL); other columns (fields beyond the 14, ``_fivetran_*``) are ignored. Raises
-    ``pandera.errors.SchemaErrors`` listing every broken cell (``record`` = row position) if a hard rule is broken."""
-    columns = {name: _wire_column(df[name], ftype) for name, ftype in FIELD_TYPES.items() if name in df.columns}
-    if not len(df):
-        return
-    names = list(columns)
-    records = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)] if names else []
-    records = records or [{} for _ in range(len(df))]
-    try:
-        with _data_validation():
-            HARD_SCHEMA.validate(_cells(records).frame, lazy=True, inplace=True)
-    finally:
-        Cells.release()

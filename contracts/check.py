@@ -218,8 +218,9 @@ def _coerced(valid: pd.DataFrame) -> dict[str, pd.Series]:
         column = valid[name]
         kind = kinds(column)
         todo = (kind != NOTHING) & (column.map(type) != _PLAIN[ftype]).to_numpy()
-        if ftype == "NAIVE_DATE":
-            todo[todo] = [len(v) != 10 or v != v.strip() for v in column[todo]]
+        if ftype == "NAIVE_DATE":  # dates with surrounding whitespace
+            text = ~todo & (kind == TEXT)
+            todo[text] = [len(v) != 10 for v in column.to_numpy()[text]]
         if todo.any():
             changes[name] = column[todo].map(lambda v, t=ftype: _load(t, v))
     return changes

@@ -17,7 +17,7 @@ from .fts_record import INT32, STRING_FIELDS, enforced
 
 __all__ = ["FtsTable", "validate_table"]
 
-_STRING = {"nullable": True, "required": False}
+_STRING = {"nullable": True, "required": False, "coerce": True}
 _NUMBER = {"nullable": True, "required": False, "coerce": True}
 
 

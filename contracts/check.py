@@ -19,7 +19,17 @@ import pandera.pandas as pa
 
 from .drift import Drift, drift_of
 from .fts_record import (
-    ABSENT, FIELD_SET, FIELD_TYPES, INTEGER, NESTED, NOTHING, NUMBER, TEXT, FtsRecord, enforced, is_text_field_name,
+    ABSENT,
+    FIELD_SET,
+    FIELD_TYPES,
+    INTEGER,
+    NESTED,
+    NOTHING,
+    NUMBER,
+    TEXT,
+    FtsRecord,
+    enforced,
+    is_text_field_name,
     kinds,
     valid_unicode,
 )

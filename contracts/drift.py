@@ -8,6 +8,7 @@ counters of the findings.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -23,13 +24,13 @@ ID_PREFIXES = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id":
 class FtsRecordDrift(pa.DataFrameModel):
     """The loaded values of valid records; a failing check is a soft finding (rule id: ``SOFT_RULE_OF_CHECK``)."""
 
-    technician_id: Series[object] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
-    equipment_id: Series[object] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
-    maintenance_type: Series[object] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
-    maintenance_status: Series[object] = pa.Field(
+    technician_id: Series[Any] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
+    equipment_id: Series[Any] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
+    maintenance_type: Series[Any] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
+    maintenance_status: Series[Any] = pa.Field(
         nullable=True, isin=["Completed", "Delayed", "In Progress", "Cancelled"])
-    erp_order_id: Series[object] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
-    customer_id: Series[object] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
+    erp_order_id: Series[Any] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
+    customer_id: Series[Any] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
     failure_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
     maintenance_cost: Series[float] = pa.Field(nullable=True, ge=0)
     downtime_hours: Series[float] = pa.Field(nullable=True, ge=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,21 +129,21 @@ DOCUMENTED = ("record_id", "log_date", *STRING_FIELDS[1:], "failure_rate", "main
 class FtsRecord(pa.DataFrameModel):
     """One row per API item; every rule below is a hard rule (the record is quarantined)."""
 
-    item: Series[object] = pa.Field(nullable=True)  # the item as sent, for the rules on the whole item
-    record_id: Series[object] = _field("STRING")  # the primary key, the only required field
-    log_date: Series[object] = _field("NAIVE_DATE")
-    technician_id: Series[object] = _field("STRING")
-    log_description: Series[object] = _field("STRING")
-    equipment_id: Series[object] = _field("STRING")
-    maintenance_type: Series[object] = _field("STRING")
-    maintenance_status: Series[object] = _field("STRING")
-    erp_order_id: Series[object] = _field("STRING")
-    customer_id: Series[object] = _field("STRING")
-    summarized_log: Series[object] = _field("STRING")
-    failure_rate: Series[object] = _field("DOUBLE")
-    maintenance_cost: Series[object] = _field("DOUBLE")
-    downtime_hours: Series[object] = _field("INT")
-    summarization_time_saved: Series[object] = _field("INT")
+    item: Series[Any] = pa.Field(nullable=True)  # the item as sent, for the rules on the whole item
+    record_id: Series[Any] = _field("STRING")  # the primary key, the only required field
+    log_date: Series[Any] = _field("NAIVE_DATE")
+    technician_id: Series[Any] = _field("STRING")
+    log_description: Series[Any] = _field("STRING")
+    equipment_id: Series[Any] = _field("STRING")
+    maintenance_type: Series[Any] = _field("STRING")
+    maintenance_status: Series[Any] = _field("STRING")
+    erp_order_id: Series[Any] = _field("STRING")
+    customer_id: Series[Any] = _field("STRING")
+    summarized_log: Series[Any] = _field("STRING")
+    failure_rate: Series[Any] = _field("DOUBLE")
+    maintenance_cost: Series[Any] = _field("DOUBLE")
+    downtime_hours: Series[Any] = _field("INT")
+    summarization_time_saved: Series[Any] = _field("INT")
 
     class Config:
         name = "fts_record"

@@ -28,7 +28,8 @@ from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Pag
 from fts_connector.settings import Settings
 
 PREFETCH_DEPTH = 2  # checked pages waiting for the loader
-BATCH_RECORDS = 1000  # the most records checked against the contract in one go
+BATCH_RECORDS = 4000  # the most records checked against the contract in one go
+HUNGRY_BATCH_RECORDS = 1000  # the fewest checked in one go, unless the API has no more (validation has a fixed cost)
 
 
 class LoopError(FtsApiError):
@@ -109,7 +110,7 @@ def checked_pages(pages, contract_mode: str, hungry):
         for page in pages:
             batch.append(page)
             batched += len(page.records)
-            if page.is_last or hungry() or batched >= BATCH_RECORDS:
+            if page.is_last or batched >= BATCH_RECORDS or (hungry() and batched >= HUNGRY_BATCH_RECORDS):
                 yield from _checked(batch, contract_mode)
                 batch, batched = [], 0
     except Exception:

@@ -104,8 +104,12 @@ def valid_unicode(values) -> np.ndarray:
 
 
 def is_text_field_name(name) -> bool:
-    """A field name the warehouse can take as a column: non-empty text, valid Unicode, no control characters."""
-    return isinstance(name, str) and name.strip() != "" and bool(valid_unicode([name])[0]) and name.isprintable()
+    """A field name the warehouse can take as its own column: text, not empty, valid Unicode, not a documented field
+    in other letter case (``RECORD_ID`` would land in ``record_id``), not a ``_fivetran_`` system column."""
+    if not isinstance(name, str) or name == "" or not valid_unicode([name])[0]:
+        return False
+    folded = name.casefold()
+    return not folded.startswith("_fivetran") and (name in FIELD_SET or folded not in FIELD_SET)
 
 
 def _objects(item: pd.Series) -> np.ndarray:
@@ -156,7 +160,8 @@ class FtsRecord(pa.DataFrameModel):
         return _ok(item, _objects(item))
 
     @pa.check("item", name="bad_field_name", ignore_na=False,
-              description="a field name the warehouse cannot take (empty, blank, control characters, not valid Unicode)")
+              description="a field name the warehouse cannot take: empty, not valid Unicode, a documented field's "
+                          "name in other case, or a _fivetran_ system column")
     def _field_names(cls, item: Series) -> Series:
         dicts = item[_objects(item)]
         names = set().union(*dicts) if len(dicts) else set()

@@ -363,6 +363,7 @@ class FtsApiServer:
         port: int = 0,
         cursor_epoch: int = 0,
         verbose: bool = False,
+        served_instead: Mapping[int, object] | None = None,
     ) -> None:
         if records < 0:
             raise ValueError("records must be >= 0")
@@ -380,6 +381,7 @@ class FtsApiServer:
             offset: BAD_VALUE_CASES[k % len(BAD_VALUE_CASES)]
             for k, offset in enumerate(spread_bad_offsets(records, bad_records))
         }
+        self._served_instead = dict(served_instead or {})  # offset -> item served in place of record i (tests)
         self._request_count = 0
         self._log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._lifecycle_lock = threading.Lock()
@@ -446,6 +448,8 @@ class FtsApiServer:
         return self._record(i)
 
     def _record(self, i: int) -> dict:
+        if i in self._served_instead:
+            return self._served_instead[i]
         record = generate_record(self.seed, i)
         case = self._bad_cases.get(i)
         return spoil(record, case) if case else record

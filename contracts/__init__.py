@@ -1,8 +1,6 @@
-"""Data contract of the FTS records synced into ``fts_records``: pandera models, read top to bottom.
-
-``fts_record.FtsRecord``: the wire record and its hard rules; ``drift.FtsRecordDrift``: the soft rules;
-``warehouse.FtsTable``: the table as loaded; ``check.check_pages``: a batch of pages through them.
-"""
+"""The data contract of ``fts_records`` as pandera models, read top to bottom: ``fts_record.FtsRecord`` (the wire
+record and its hard rules), ``drift.FtsRecordDrift`` (the soft rules), ``warehouse.FtsTable`` (the table as loaded);
+``check.check_pages`` runs a batch of pages through them."""
 
 from .check import COERCIONS, REJECTED_TABLE_COLUMNS, Rejection, Verdict, check_pages, check_records
 from .drift import Drift, FtsRecordDrift

@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import INT32, STRING_FIELDS, enforced
+from .fts_record import INT32, STRINGS, enforced
 
 __all__ = ["FtsTable", "validate_table"]
 
@@ -59,7 +59,7 @@ class FtsTable(pa.DataFrameModel):
             return pd.Series(False, index=df.index)
         return df["record_id"].notna() & (df["record_id"] != "")
 
-    @pa.check(*STRING_FIELDS, name="not_a_string", description="not text")
+    @pa.check(*STRINGS, name="not_a_string", description="not text")
     def _text(cls, value: Series) -> Series:
         return value.map(type) == str
 

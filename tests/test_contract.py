@@ -33,7 +33,8 @@ from contracts import (
 )
 from contracts.drift import MAX_FIELDS, MAX_VALUES, OTHER
 from contracts.check import canonical_json, json_safe, wire_frame
-from contracts.fts_record import ABSENT, is_text_field_name
+from contracts.fts_record import ABSENT
+from contracts.fts_record import good_field_name as is_text_field_name
 
 FAST = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -107,7 +107,7 @@ class FtsRecord(pa.DataFrameModel):
     def _date(cls, value: Series) -> Series:
         kind = kinds(value)
         ok, text = np.isin(kind, [NOTHING, NESTED]), kind == TEXT
-        ok[text] = [ISO_DATE.fullmatch(v) is not None and _is_day(v.strip()) for v in value.to_numpy()[text]]
+        ok[text] = [ISO_DATE.fullmatch(v) is not None and is_day(v.strip()) for v in value.to_numpy()[text]]
         return _ok(value, ok)
 
     @rule(*DOUBLES, name="not_a_number", meaning="not a number nor decimal text (booleans are not numbers)")
@@ -175,7 +175,7 @@ def numbers_in(column: pd.Series, text: re.Pattern | None) -> tuple[np.ndarray, 
     try:
         x[is_number] = values[is_number].astype(float)
     except (OverflowError, ValueError):
-        x[is_number] = [_float(v) for v in values[is_number]]
+        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.copysign(np.inf, v) for v in values[is_number]]
     return is_number, x
 
 
@@ -184,13 +184,6 @@ def integers_in(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     is_number, x = numbers_in(column, INTEGER_TEXT)
     with np.errstate(invalid="ignore"):
         return is_number & ((kinds(column) == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x
-
-
-def _float(v) -> float:
-    try:
-        return float(v)
-    except OverflowError:
-        return float("inf") if v > 0 else float("-inf")
 
 
 def valid_unicode(texts) -> np.ndarray:
@@ -218,7 +211,7 @@ def good_field_name(name) -> bool:
     return not name.casefold().startswith("_fivetran") and (name in FIELD_SET or name.casefold() not in FIELD_SET)
 
 
-def _is_day(text: str) -> bool:
+def is_day(text: str) -> bool:
     try:
         return datetime.date.fromisoformat(text) is not None
     except ValueError:

@@ -175,7 +175,7 @@ def numbers_in(column: pd.Series, text: re.Pattern | None) -> tuple[np.ndarray, 
     try:
         x[is_number] = values[is_number].astype(float)
     except (OverflowError, ValueError):
-        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.copysign(np.inf, v) for v in values[is_number]]
+        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.inf if v > 0 else -np.inf for v in values[is_number]]
     return is_number, x
 
 

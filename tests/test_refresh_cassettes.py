@@ -91,7 +91,7 @@ def test_cassettes_refreshed_from_an_api_that_does_not_grow_replay_green(cassett
     with FtsApiServer(records=records, api_key=KEY, seed=11) as api:
         result = refresh(cassettes, FTS_API_KEY=KEY, FTS_BASE_URL=api.base_url)
     assert result.returncode == 0, result.stderr
-    assert f"replayed full_sync: {records} records in {records // 100 + 1} pages" in result.stdout
+    assert f"replayed full_sync: {records} records in {-(-records // 100)} pages" in result.stdout
     assert "replaced 4 cassettes" in result.stdout and "kept invalid_cursor_400.yaml" in result.stdout
     replayed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
                                "tests/test_cassettes.py"], cwd=ROOT, env={**os.environ, "FTS_CASSETTES": str(cassettes)}, capture_output=True,

@@ -140,6 +140,8 @@ def _reasons(item, column: str, rule: str) -> list:
 def _coerced(column: pd.Series, ftype: str) -> pd.Series:
     """The loaded values of the cells not already in their loaded form (see COERCIONS)."""
     kind, plain = kinds(column), _PLAIN[ftype]
+    if set(map(type, column.tolist())) == {plain} and ftype != "NAIVE_DATE":
+        return column[:0]
     todo = (kind != NOTHING) & np.fromiter((type(v) is not plain for v in column.tolist()), bool, len(column))
     if ftype == "NAIVE_DATE":  # dates with surrounding whitespace
         text = ~todo & (kind == TEXT)

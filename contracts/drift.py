@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import ABSENT, FIELD_SET, FIELD_TYPES, enforced
+from .fts_record import FIELD_SET, FIELD_TYPES, absent, enforced
 
 
 class FtsRecordDrift(pa.DataFrameModel):
@@ -47,7 +47,7 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
         return drift
     frame = {}
     for name, column in FtsRecordDrift.to_schema().columns.items():
-        values = valid[name].where(valid[name].map(type) != type(ABSENT), None)
+        values = valid[name].where(~absent(valid[name]), None)
         if name in loaded:
             values[loaded[name].index] = loaded[name]
         frame[name] = values.astype(float) if column.dtype else values
@@ -58,12 +58,11 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
         for (name, check), found in errors.failure_cases.groupby(["column", "check"], sort=False):
             rule = RULE_OF_CHECK[check.split("(")[0]]
             drift.add(rule, name, len(found), Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None)
-    items = valid["item"]
-    if set().union(*items) - FIELD_SET:
-        for name, n in Counter(k for d in items for k in d.keys() - FIELD_SET).items():
-            drift.add("extra_field", name, n)
+    items = valid["item"].tolist()
+    for name in set().union(*items) - FIELD_SET:
+        drift.add("extra_field", name, sum(name in d for d in items))
     for name in list(FIELD_TYPES)[1:]:
-        drift.add("missing_field", name, int((valid[name].map(type) == type(ABSENT)).sum()))
+        drift.add("missing_field", name, int(absent(valid[name]).sum()))
     return drift
 
 

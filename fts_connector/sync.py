@@ -29,7 +29,7 @@ from fts_connector.settings import Settings
 
 PREFETCH_DEPTH = 2  # checked pages waiting for the loader
 BATCH_RECORDS = 4000  # the most records checked against the contract in one go
-HUNGRY_BATCH_RECORDS = 1000  # the fewest checked in one go, unless the API has no more (validation has a fixed cost)
+HUNGRY_BATCH_RECORDS = 4000  # the fewest checked in one go, unless the API has no more (validation has a fixed cost)
 
 
 class LoopError(FtsApiError):

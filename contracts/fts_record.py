@@ -112,7 +112,7 @@ class FtsRecord(pa.DataFrameModel):
     def _date(cls, value: Series) -> Series:
         kind = kinds(value)
         ok, text = np.isin(kind, [NOTHING, NESTED]), kind == TEXT
-        ok[text] = [ISO_DATE.fullmatch(v) is not None and is_day(v.strip()) for v in value.to_numpy()[text]]
+        ok[text] = iso_dates(value.to_numpy()[text])
         return _ok(value, ok)
 
     @rule(*DOUBLES, name="not_a_number", meaning="not a number nor decimal text (booleans are not numbers)")
@@ -193,9 +193,11 @@ def integers_in(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def valid_unicode(texts) -> np.ndarray:
     """Which strings encode as UTF-8 (one with a lone surrogate such as '\\ud800' does not)."""
-    if loadable("".join(texts)):
+    try:
+        "".join(texts).encode("utf-8")
         return np.ones(len(texts), dtype=bool)
-    return np.array([loadable(t) for t in texts], dtype=bool)
+    except UnicodeEncodeError:
+        return np.array([loadable(t) for t in texts], dtype=bool)
 
 
 def loadable(value) -> bool:
@@ -216,6 +218,16 @@ def good_field_name(name) -> bool:
     return not name.casefold().startswith("_fivetran") and (name in FIELD_SET or name.casefold() not in FIELD_SET)
 
 
+def iso_dates(texts: np.ndarray) -> np.ndarray:
+    """Which texts are ISO dates of real calendar days (numpy parses them all at once when they all are)."""
+    shaped = np.array([ISO_DATE.fullmatch(v) is not None for v in texts], dtype=bool)
+    try:
+        np.char.strip(texts[shaped].astype(str)).astype("datetime64[D]")
+        return shaped
+    except ValueError:
+        return shaped & np.array([bool(ok) and is_day(v.strip()) for v, ok in zip(texts, shaped, strict=True)])
+
+
 def is_day(text: str) -> bool:
     try:
         return datetime.date.fromisoformat(text) is not None
@@ -231,7 +243,7 @@ def absent(column: pd.Series) -> np.ndarray:
 
 
 def _objects(item: pd.Series) -> np.ndarray:
-    return np.fromiter((isinstance(v, dict) for v in item.tolist()), dtype=bool, count=len(item))
+    return np.array([isinstance(v, dict) for v in item.tolist()], dtype=bool)
 
 
 def _ok(column: pd.Series, mask) -> pd.Series:

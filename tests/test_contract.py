@@ -665,7 +665,7 @@ def test_a_rule_that_cannot_run_is_an_error_not_a_rejection(monkeypatch):
     def broken(text):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(contracts.fts_record, "is_day", broken)
+    monkeypatch.setattr(contracts.fts_record, "iso_dates", broken)
     with pytest.raises(RuntimeError, match="could not run"):
         check_records([good()])
 

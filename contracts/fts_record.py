@@ -25,6 +25,7 @@ STRINGS = ("record_id", "technician_id", "log_description", "equipment_id", "mai
            "erp_order_id", "customer_id", "summarized_log")
 DOUBLES, INTS = ("failure_rate", "maintenance_cost"), ("downtime_hours", "summarization_time_saved")
 INT32 = (-(2**31), 2**31 - 1)
+UNICODE = "text that is not valid Unicode (a lone surrogate such as \\ud800): in a field's value, or nested in a field beyond the 14"
 DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")  # 12.5, -3, 1e3, .5
 INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.0*)?\s*")  # 4, -4, 4.0
 ISO_DATE = re.compile(r"\s*(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")  # surrounding whitespace is trimmed on load
@@ -73,7 +74,7 @@ class FtsRecord(pa.DataFrameModel):
             ok[dicts.index] = [bad.isdisjoint(d) for d in dicts]
         return ok
 
-    @rule("item", name="not_unicode", meaning="text that is not valid Unicode (a lone surrogate) beyond the 14")
+    @rule("item", name="not_unicode", meaning=UNICODE)
     def _extras_unicode(cls, item: Series) -> Series:
         dicts = item[_objects(item)]
         ok = pd.Series(True, index=item.index)
@@ -102,7 +103,7 @@ class FtsRecord(pa.DataFrameModel):
             ok[big] = [abs(v) < 10**1000 for v in value.to_numpy()[big]]
         return _ok(value, ok)
 
-    @rule(*STRINGS, name="not_unicode", meaning="text that is not valid Unicode (a lone surrogate such as '\\ud800')")
+    @rule(*STRINGS, name="not_unicode", meaning=UNICODE)
     def _unicode(cls, value: Series) -> Series:
         text, ok = kinds(value) == TEXT, np.ones(len(value), dtype=bool)
         ok[text] = valid_unicode(value.to_numpy()[text])

@@ -6,11 +6,13 @@ from .fts_record import FIELD_TYPES, FtsRecord
 
 def _rules(model, rule_of) -> dict[str, tuple[list, str]]:
     """rule id -> (the columns it applies to, what it means), in the model's order."""
-    rules: dict[str, tuple[list, str]] = {}
+    rules: dict[str, tuple[list, list]] = {}
     for column, schema in model.to_schema().columns.items():
         for check in schema.checks:
-            rules.setdefault(rule_of(check), ([], check.description or check.error))[0].append(column)
-    return rules
+            columns, meanings = rules.setdefault(rule_of(check), ([], []))
+            columns.append(column)
+            meanings += [] if (check.description or check.error) in meanings else [check.description or check.error]
+    return {rule: (columns, "; ".join(meanings)) for rule, (columns, meanings) in rules.items()}
 
 
 def hard_rules() -> dict[str, tuple[list, str]]:

@@ -29,7 +29,7 @@ from fts_connector.settings import Settings
 
 PREFETCH_DEPTH = 2  # checked pages waiting for the loader
 BATCH_RECORDS = 4000  # the most records checked against the contract in one go
-HUNGRY_BATCH_RECORDS = 4000  # the fewest checked in one go, unless the API has no more (validation has a fixed cost)
+HUNGRY_BATCH_RECORDS = 4000  # the fewest checked in one go unless the API has no more (a validation has a fixed cost)
 
 
 class LoopError(FtsApiError):
@@ -103,8 +103,8 @@ def checked_pages(pages, contract_mode: str, hungry):
     """Each page with the contract's verdict on its records (`off`: every object record is valid).
 
     Pages are checked in batches of up to BATCH_RECORDS records, one vectorised validation per batch, which costs a
-    fraction of one per page; a batch is cut short whenever `hungry()` says the loader is waiting for a page, and
-    on the last page. If fetching fails, the pages already fetched are still handed over before the error."""
+    fraction of one per page; a batch is cut short on the last page, and when `hungry()` says the loader is waiting
+    once it holds HUNGRY_BATCH_RECORDS. If fetching fails, the pages already fetched are still handed over before the error."""
     batch, batched = [], 0
     try:
         for page in pages:

@@ -54,7 +54,8 @@ def main(argv=None) -> int:
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, load average "
         f"{load_before[0]:.2f} before and {load_after[0]:.2f} after (the machine is shared).",
         "",
-        f"Command: `python -m benchmarks.one_core --records {args.records} --runs {args.runs} --core {args.core}`, i.e. "
+        f"Command: `python -m benchmarks.one_core --records {args.records} --runs {args.runs} --core {args.core}`, "
+        "i.e. "
         f"`taskset -c {args.core} python -m benchmarks.case alone --records {args.records} --prefetch true "
         "--contract off|enforce`, alternating.",
         "",

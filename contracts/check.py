@@ -129,7 +129,8 @@ def _broken(frame: pd.DataFrame) -> dict[int, list]:
 def _reasons(item, column: str, rule: str) -> list:
     """The reasons of one failure case; the rules on the whole item name the fields at fault."""
     if column != "item":
-        return [{"field": column, "rule": rule, "value": json_safe(item.get(column) if isinstance(item, dict) else None)}]
+        value = item.get(column) if isinstance(item, dict) else None
+        return [{"field": column, "rule": rule, "value": json_safe(value)}]
     if rule == "not_an_object":
         return [{"field": None, "rule": rule, "value": json_safe(item)}]
     return [{"field": json_safe(k) if isinstance(k, str) else repr(k), "rule": rule, "value": json_safe(v)}
@@ -183,7 +184,8 @@ def json_safe(value, depth: int = 0):
     if depth >= 100:
         return "…"
     if isinstance(value, dict):
-        return {k if isinstance(k, str) else json.dumps(json_safe(k)): json_safe(v, depth + 1) for k, v in value.items()}
+        return {k if isinstance(k, str) else json.dumps(json_safe(k)): json_safe(v, depth + 1)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [json_safe(v, depth + 1) for v in value]
     try:

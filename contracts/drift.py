@@ -57,7 +57,8 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
     except pa.errors.SchemaErrors as errors:
         for (name, check), found in errors.failure_cases.groupby(["column", "check"], sort=False):
             rule = RULE_OF_CHECK[check.split("(")[0]]
-            drift.add(rule, name, len(found), Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None)
+            values = Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None
+            drift.add(rule, name, len(found), values)
     items = valid["item"].tolist()
     for name in set().union(*items) - FIELD_SET:
         drift.add("extra_field", name, sum(name in d for d in items))

@@ -25,7 +25,7 @@ STRINGS = ("record_id", "technician_id", "log_description", "equipment_id", "mai
            "erp_order_id", "customer_id", "summarized_log")
 DOUBLES, INTS = ("failure_rate", "maintenance_cost"), ("downtime_hours", "summarization_time_saved")
 INT32 = (-(2**31), 2**31 - 1)
-UNICODE = "text that is not valid Unicode (a lone surrogate such as \\ud800): in a field's value, or nested in a field beyond the 14"
+UNICODE = "text that is not valid Unicode (a lone surrogate such as \\ud800), also nested in a field beyond the 14"
 DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")  # 12.5, -3, 1e3, .5
 INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.0*)?\s*")  # 4, -4, 4.0
 ISO_DATE = re.compile(r"\s*(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")  # surrounding whitespace is trimmed on load
@@ -181,7 +181,8 @@ def numbers_in(column: pd.Series, text: re.Pattern | None) -> tuple[np.ndarray, 
     try:
         x[is_number] = values[is_number].astype(float)
     except (OverflowError, ValueError):
-        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.inf if v > 0 else -np.inf for v in values[is_number]]
+        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.inf if v > 0 else -np.inf
+                        for v in values[is_number]]
     return is_number, x
 
 

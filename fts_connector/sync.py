@@ -104,7 +104,8 @@ def checked_pages(pages, contract_mode: str, hungry):
 
     Pages are checked in batches of up to BATCH_RECORDS records, one vectorised validation per batch, which costs a
     fraction of one per page; a batch is cut short on the last page, and when `hungry()` says the loader is waiting
-    once it holds HUNGRY_BATCH_RECORDS. If fetching fails, the pages already fetched are still handed over before the error."""
+    once it holds HUNGRY_BATCH_RECORDS.
+    If fetching fails, the pages already fetched are still handed over before the error."""
     batch, batched = [], 0
     try:
         for page in pages:

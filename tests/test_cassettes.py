@@ -4,13 +4,11 @@ The normal-traffic cassettes (which `tox -e refresh-cassettes` may re-record fro
 what their own pages say; the fault cassettes, recorded from the reference API only, against stated numbers.
 `FTS_CASSETTES=<folder>` replays another folder."""
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-
 from support import configuration
 
 from tools import cassettes

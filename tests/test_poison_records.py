@@ -1,5 +1,5 @@
 """Records that cannot be loaded as they are (lone surrogates anywhere, field names the warehouse cannot take) are
-quarantined with a reason naming the field, kept escaped and loadable, and the sync goes on: through `fivetran debug`."""
+quarantined with a reason naming the field, kept escaped and loadable, and the sync goes on (through fivetran debug)."""
 
 import json
 import subprocess

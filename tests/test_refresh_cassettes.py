@@ -94,7 +94,8 @@ def test_cassettes_refreshed_from_an_api_that_does_not_grow_replay_green(cassett
     assert f"replayed full_sync: {records} records in {-(-records // 100)} pages" in result.stdout
     assert "replaced 4 cassettes" in result.stdout and "kept invalid_cursor_400.yaml" in result.stdout
     replayed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                               "tests/test_cassettes.py"], cwd=ROOT, env={**os.environ, "FTS_CASSETTES": str(cassettes)}, capture_output=True,
+                               "tests/test_cassettes.py"], cwd=ROOT, capture_output=True,
+                              env={**os.environ, "FTS_CASSETTES": str(cassettes)},
                               text=True, timeout=600)
     assert replayed.returncode == 0, replayed.stdout[-3000:]
     # only the committed cassettes' own numbers (750 records) are skipped: a refreshed folder need not have them

@@ -5,9 +5,9 @@
 Records full_sync, page_size_200, resume_mid_sync and incremental into a temporary folder first, then replays each
 recording as the suite does (tests/test_cassettes.py: what its own pages say, see `tools.cassettes.expected_replay`).
 The committed cassettes are replaced only when every recording succeeded and replays as recorded, every recorded
-record passes the contract's hard rules, and no file holds the key; otherwise all are kept and the reason printed. Either way a drift
-report compares what the API sent with the contract and with the cassettes it would replace. Fault cassettes stay
-as `python -m tools.cassettes` makes them from the reference API.
+record passes the contract's hard rules, and no file holds the key; otherwise all are kept and the reason printed.
+Either way a drift report compares what the API sent with the contract and with the cassettes it would replace.
+Fault cassettes stay as `python -m tools.cassettes` makes them from the reference API.
 """
 
 import argparse
@@ -113,7 +113,8 @@ def main(argv=None) -> int:
         for scenario in normal:
             shutil.copyfile(cassette_path(scenario.name, folder), cassette_path(scenario.name, args.cassettes))
     kept = sorted(path.name for path in args.cassettes.glob("*.yaml") if path.name not in names)
-    print(f"\nreplaced {len(normal)} cassettes ({', '.join(names)}) in {args.cassettes}: recorded from {base_url}, each "
+    print(f"\nreplaced {len(normal)} cassettes ({', '.join(names)}) in {args.cassettes}: recorded from {base_url}, "
+          "each "
           f"replayed as its pages say\nkept {', '.join(kept) or 'no other cassette'}: fault scenarios, recorded from "
           "the reference API only (`python -m tools.cassettes`)")
     return 0

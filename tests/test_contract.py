@@ -29,8 +29,7 @@ from contracts import (
 )
 from contracts.check import canonical_json, json_safe, wire_frame
 from contracts.drift import MAX_FIELDS, MAX_VALUES, OTHER
-from contracts.fts_record import ABSENT
-from contracts.fts_record import good_field_name
+from contracts.fts_record import ABSENT, good_field_name
 
 FAST = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -709,3 +709,9 @@ def test_check_pages_gives_each_page_the_verdict_check_records_would_and_the_bat
     for verdict in alone:
         merged.merge(verdict.drift)
     assert batched[0].drift.as_dict() == merged.as_dict() and all(v.drift.is_empty() for v in batched[1:])
+
+
+def test_the_readme_rules_table_is_the_one_the_models_generate():
+    from pathlib import Path
+
+    assert rules_markdown() in (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -8,6 +8,7 @@ counted from the keys each record sends.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -17,19 +18,19 @@ from .fts_record import FIELD_SET, FIELD_TYPES, absent, enforced
 
 
 class FtsRecordDrift(pa.DataFrameModel):
-    technician_id: Series[str] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
-    equipment_id: Series[str] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
-    maintenance_type: Series[str] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
-    maintenance_status: Series[str] = pa.Field(nullable=True, isin=["Completed", "Delayed", "In Progress", "Cancelled"])
-    erp_order_id: Series[str] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
-    customer_id: Series[str] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
+    technician_id: Series[Any] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
+    equipment_id: Series[Any] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
+    maintenance_type: Series[Any] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
+    maintenance_status: Series[Any] = pa.Field(nullable=True, isin=["Completed", "Delayed", "In Progress", "Cancelled"])
+    erp_order_id: Series[Any] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
+    customer_id: Series[Any] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
     failure_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
     maintenance_cost: Series[float] = pa.Field(nullable=True, ge=0)
     downtime_hours: Series[float] = pa.Field(nullable=True, ge=0)
     summarization_time_saved: Series[float] = pa.Field(nullable=True, ge=0)
 
     class Config:
-        coerce = True  # loaded values: text, numbers and None
+        coerce = True  # the numbers; text columns have no dtype (cheaper): loaded values are text or None
 
 
 #: soft rule -> (pandera check, or None for a rule on the keys sent; the drift summary's label)

@@ -79,9 +79,9 @@ class FtsRecord(pa.DataFrameModel):
         dicts = item[_objects(item)]
         ok = pd.Series(True, index=item.index)
         for name in set().union(*dicts) - FIELD_SET:  # one column per field beyond the 14, usually all loadable
-            values = dicts.map(lambda d, name=name: d.get(name))
-            if not loadable(values.tolist()):
-                ok[values.index] &= values.map(loadable)
+            values = [d.get(name) for d in dicts.tolist()]
+            if not loadable(values):
+                ok[dicts.index] &= np.array([loadable(v) for v in values], dtype=bool)
         return ok
 
     @rule("record_id", name="required", meaning="record_id is missing, null or empty")
@@ -97,7 +97,7 @@ class FtsRecord(pa.DataFrameModel):
         kind = kinds(value)
         ok = np.isin(kind, [TEXT, NOTHING, NESTED])
         if value.name != "record_id":
-            is_number, x = numbers_in(value, None)
+            is_number, x = numbers_in(value, None, kind)
             ok |= is_number & np.isfinite(x)
             big = is_number & (kind == INTEGER) & ~np.isfinite(x)  # an integer beyond a double is still text
             ok[big] = [abs(v) < 10**1000 for v in value.to_numpy()[big]]
@@ -118,7 +118,8 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*DOUBLES, name="not_a_number", meaning="not a number nor decimal text (booleans are not numbers)")
     def _number(cls, value: Series) -> Series:
-        return _ok(value, numbers_in(value, DECIMAL_TEXT)[0] | np.isin(kinds(value), [NOTHING, NESTED]))
+        kind = kinds(value)
+        return _ok(value, numbers_in(value, DECIMAL_TEXT, kind)[0] | np.isin(kind, [NOTHING, NESTED]))
 
     @rule(*DOUBLES, name="not_finite", meaning="NaN or ±Infinity (or a number too large for a double)")
     def _finite(cls, value: Series) -> Series:
@@ -127,7 +128,8 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*INTS, name="not_an_integer", meaning="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
     def _integer(cls, value: Series) -> Series:
-        return _ok(value, integers_in(value)[0] | np.isin(kinds(value), [NOTHING, NESTED]))
+        kind = kinds(value)
+        return _ok(value, integers_in(value, kind)[0] | np.isin(kind, [NOTHING, NESTED]))
 
     @rule(*INTS, name="out_of_int32_range", meaning="an integer outside the 32-bit signed range")
     def _int32(cls, value: Series) -> Series:
@@ -169,10 +171,10 @@ def kinds(column: pd.Series) -> np.ndarray:
     return np.array(codes, dtype=np.int8)
 
 
-def numbers_in(column: pd.Series, text: re.Pattern | None) -> tuple[np.ndarray, np.ndarray]:
+def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold a number (integer, number, or text matching ``text``) and its float value (NaN elsewhere;
     an integer too large for a double is ±inf)."""
-    kind, values = kinds(column), column.to_numpy(dtype=object)
+    kind, values = kinds(column) if kind is None else kind, column.to_numpy(dtype=object)
     is_number = (kind == INTEGER) | (kind == NUMBER)
     if text is not None:
         is_text = kind == TEXT
@@ -186,11 +188,12 @@ def numbers_in(column: pd.Series, text: re.Pattern | None) -> tuple[np.ndarray, 
     return is_number, x
 
 
-def integers_in(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def integers_in(column: pd.Series, kind=None) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold an integer (integer, integral number, integer text) and its value as a float."""
-    is_number, x = numbers_in(column, INTEGER_TEXT)
+    kind = kinds(column) if kind is None else kind
+    is_number, x = numbers_in(column, INTEGER_TEXT, kind)
     with np.errstate(invalid="ignore"):
-        return is_number & ((kinds(column) == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x
+        return is_number & ((kind == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x
 
 
 def valid_unicode(texts) -> np.ndarray:

@@ -1,22 +1,12 @@
-"""Data contract of the FTS records synced into ``fts_records`` (see ``contracts.rules`` for every rule)."""
+"""The data contract of ``fts_records`` as pandera models, read top to bottom: ``fts_record.FtsRecord`` (the wire
+record and its hard rules), ``drift.FtsRecordDrift`` (the soft rules), ``warehouse.FtsTable`` (the table as loaded);
+``check.check_pages`` runs a batch of pages through them."""
 
-from .drift import Drift
-from .fts_record import REJECTED_TABLE_COLUMNS, Rejection, Verdict, check_pages, check_records, validate_table
-from .rules import COERCIONS, FIELD_TYPES, HARD_RULES, HARD_SCHEMA, SOFT_RULES, SOFT_SCHEMA, rules_markdown
+from .check import COERCIONS, REJECTED_TABLE_COLUMNS, Rejection, Verdict, check_pages, check_records
+from .drift import Drift, FtsRecordDrift
+from .fts_record import FIELD_TYPES, FtsRecord
+from .rules import rules_markdown
+from .warehouse import FtsTable, validate_table
 
-__all__ = [
-    "FIELD_TYPES",
-    "REJECTED_TABLE_COLUMNS",
-    "COERCIONS",
-    "HARD_RULES",
-    "SOFT_RULES",
-    "HARD_SCHEMA",
-    "SOFT_SCHEMA",
-    "Drift",
-    "Rejection",
-    "Verdict",
-    "check_records",
-    "check_pages",
-    "validate_table",
-    "rules_markdown",
-]
+__all__ = ["FIELD_TYPES", "REJECTED_TABLE_COLUMNS", "COERCIONS", "FtsRecord", "FtsRecordDrift", "FtsTable", "Drift",
+           "Rejection", "Verdict", "check_records", "check_pages", "validate_table", "rules_markdown"]

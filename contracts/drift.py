@@ -1,139 +1,145 @@
-"""Drift: bounded, mergeable counters of the soft-rule findings among loaded records."""
+"""The soft rules: loadable but unexpected, counted among the loaded records (``Drift``), never rejected.
+
+``FtsRecordDrift`` validates the loaded values of a batch's valid records (nulls and absent fields are skipped); a
+failing check is a finding of the rule ``SOFT_RULES`` names for it. ``extra_field`` and ``missing_field`` are
+counted from the keys each record sends.
+"""
 
 from __future__ import annotations
 
-from .rules import FIELDS, ID_PREFIXES, SOFT_RULE_NAMES
+from collections import Counter
+from typing import Any
 
-__all__ = ["Drift", "MAX_VALUES", "MAX_FIELDS", "OTHER"]
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
 
-MAX_VALUES = 50  # distinct values kept per (rule, field); the rest are counted in OTHER
-MAX_FIELDS = 50  # distinct undocumented field names kept per rule; the rest are counted under OTHER
-MAX_VALUE_CHARS = 80
-OTHER = "(other)"
-
-#: rules whose findings are also counted per offending value (the others per field only)
-VALUE_RULES = ("undocumented_value", "id_shape")
-
-_LABELS = {
-    "extra_field": "fields beyond the contract",
-    "undocumented_value": "outside documented values",
-    "out_of_range": "outside 0–1",
-    "negative": "negative values",
-    "id_shape": "not shaped like PREFIX_000123",
-    "missing_field": "documented fields missing",
-}
-_FIELD_ORDER = {f: i for i, f in enumerate(FIELDS)}
-_SHOWN_VALUES = 10  # values listed per line in summary(); as_dict() has all kept values
+from .fts_record import FIELD_SET, FIELD_TYPES, absent, enforced
 
 
-def _field_sort_key(field: str):
-    return (field == OTHER, _FIELD_ORDER.get(field, len(_FIELD_ORDER)), field)
+class FtsRecordDrift(pa.DataFrameModel):
+    technician_id: Series[Any] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
+    equipment_id: Series[Any] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
+    maintenance_type: Series[Any] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
+    maintenance_status: Series[Any] = pa.Field(nullable=True, isin=["Completed", "Delayed", "In Progress", "Cancelled"])
+    erp_order_id: Series[Any] = pa.Field(nullable=True, str_matches=r"ORDER_[0-9]{6}\Z")
+    customer_id: Series[Any] = pa.Field(nullable=True, str_matches=r"CUST_[0-9]{6}\Z")
+    failure_rate: Series[float] = pa.Field(nullable=True, in_range={"min_value": 0, "max_value": 1})
+    maintenance_cost: Series[float] = pa.Field(nullable=True, ge=0)
+    downtime_hours: Series[float] = pa.Field(nullable=True, ge=0)
+    summarization_time_saved: Series[float] = pa.Field(nullable=True, ge=0)
+
+    class Config:
+        coerce = True  # the numbers; text columns have no dtype (cheaper): loaded values are text or None
 
 
-def _value_sort_key(item):
-    value, count = item
-    return (value == OTHER, -count, value)
+#: soft rule -> (pandera check, or None for a rule on the keys sent; the drift summary's label)
+SOFT_RULES = {"undocumented_value": ("isin", "outside documented values"), "out_of_range": ("in_range", "outside 0–1"),
+              "negative": ("greater_than_or_equal_to", "negative values"),
+              "id_shape": ("str_matches", "not shaped like PREFIX_000123"),
+              "extra_field": (None, "fields beyond the contract"), "missing_field": (None, "documented fields missing")}
+RULE_OF_CHECK = {check: rule for rule, (check, _) in SOFT_RULES.items() if check}
+VALUE_RULES = ("undocumented_value", "id_shape")  # also counted per offending value
+MAX_VALUES, MAX_FIELDS, MAX_VALUE_CHARS, SHOWN_VALUES, OTHER = 50, 50, 80, 10, "(other)"
+
+
+def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
+    """The soft findings among the valid records of a wire frame (``loaded``: their coerced values by field)."""
+    drift = Drift()
+    if valid.empty:
+        return drift
+    frame = {}
+    for name in FtsRecordDrift.to_schema().columns:
+        values = valid[name].where(~absent(valid[name]), None)
+        if name in loaded:
+            values[loaded[name].index] = loaded[name]
+        frame[name] = values
+    try:
+        with enforced():
+            FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        for (name, check), found in errors.failure_cases.groupby(["column", "check"], sort=False):
+            rule = RULE_OF_CHECK[check.split("(")[0]]
+            values = Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None
+            drift.add(rule, name, len(found), values)
+    items = valid["item"].tolist()
+    for name in set().union(*items) - FIELD_SET:
+        drift.add("extra_field", name, sum(name in d for d in items))
+    for name in list(FIELD_TYPES)[1:]:
+        drift.add("missing_field", name, int(absent(valid[name]).sum()))
+    return drift
 
 
 class Drift:
-    """Soft-rule counters: per rule, per field, a count and (for value rules) counts per distinct value.
-
-    Bounded: at most MAX_VALUES distinct values per (rule, field) and MAX_FIELDS distinct undocumented field names,
-    overflow goes to an ``(other)`` bucket. ``merge`` is associative and commutative as long as no cap is hit.
-    """
+    """Soft-finding counters: rule -> field -> [count, {value: count} (value rules) or None, count beyond the cap].
+    Bounded: MAX_VALUES values per (rule, field), MAX_FIELDS extra fields; the rest go to OTHER."""
 
     __slots__ = ("_counts",)
 
     def __init__(self):
-        # rule -> field -> [count, {value: count} or None, other_count]
         self._counts: dict[str, dict[str, list]] = {}
 
-    # -- building --------------------------------------------------------------------------------------------------
-
-    def _slot(self, rule: str, field: str) -> list:
-        fields = self._counts.setdefault(rule, {})
-        slot = fields.get(field)
-        if slot is None:
-            if rule == "extra_field" and len(fields) >= MAX_FIELDS + (OTHER in fields) and field != OTHER:
-                return self._slot(rule, OTHER)
-            slot = fields[field] = [0, {} if rule in VALUE_RULES else None, 0]
-        return slot
-
-    def add(self, rule: str, field: str, count: int, values: dict[str, int] | None = None, other: int = 0) -> None:
-        """Count ``count`` findings of ``rule`` on ``field`` (with their per-value counts for value rules)."""
-        if rule not in _LABELS:
+    def add(self, rule: str, field: str, count: int, values: dict | None = None, other: int = 0) -> None:
+        if rule not in SOFT_RULES:
             raise ValueError(f"not a soft rule: {rule!r}")
         if count <= 0:
             return
-        slot = self._slot(rule, field)
+        fields = self._counts.setdefault(rule, {})
+        if rule == "extra_field" and field not in fields and len(fields) >= MAX_FIELDS + (OTHER in fields):
+            field = OTHER
+        slot = fields.setdefault(field, [0, {} if rule in VALUE_RULES else None, 0])
         slot[0] += count
-        if slot[1] is None:
-            return
-        kept = slot[1]
-        slot[2] += other
-        for value, n in (values or {}).items():
-            value = value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
-            if value in kept or len(kept) < MAX_VALUES:
-                kept[value] = kept.get(value, 0) + n
-            else:
-                slot[2] += n
+        if slot[1] is not None:
+            slot[2] += other
+            for value, n in (values or {}).items():
+                value = value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 1] + "…"
+                if value in slot[1] or len(slot[1]) < MAX_VALUES:
+                    slot[1][value] = slot[1].get(value, 0) + n
+                else:
+                    slot[2] += n
 
     def merge(self, other: Drift) -> None:
-        """Add ``other``'s counts to this one (``other`` is left unchanged)."""
         for rule, fields in other._counts.items():
             for field, (count, values, rest) in fields.items():
-                self.add(rule, field, count, dict(values) if values is not None else None, rest)
-
-    # -- reading ---------------------------------------------------------------------------------------------------
+                self.add(rule, field, count, values, rest)
 
     def is_empty(self) -> bool:
         return not self._counts
 
     def count(self, rule: str, field: str | None = None) -> int:
-        fields = self._counts.get(rule, {})
-        if field is not None:
-            return fields[field][0] if field in fields else 0
-        return sum(slot[0] for slot in fields.values())
+        slots = self._counts.get(rule, {})
+        return sum(slot[0] for name, slot in slots.items() if field is None or name == field)
 
     def as_dict(self) -> dict:
-        """``{rule: {field: {"count": n[, "values": {value: n}, "other": n]}}}``, rules and fields in a fixed order."""
+        """``{rule: {field: {"count": n[, "values": {value: n}, "other": n]}}}`` in a fixed order."""
+        order = {name: i for i, name in enumerate(FIELD_TYPES)}
         out: dict = {}
-        for rule in SOFT_RULE_NAMES:
-            fields = self._counts.get(rule)
-            if not fields:
-                continue
+        for rule in (r for r in SOFT_RULES if r in self._counts):
             out[rule] = {}
-            for field in sorted(fields, key=_field_sort_key):
-                count, values, rest = fields[field]
-                entry: dict = {"count": count}
-                if values is not None:
-                    entry["values"] = dict(sorted(values.items(), key=_value_sort_key))
-                    entry["other"] = rest
-                out[rule][field] = entry
+            for field in sorted(self._counts[rule], key=lambda f: (f == OTHER, order.get(f, 99), f)):
+                count, values, rest = self._counts[rule][field]
+                out[rule][field] = {"count": count} if values is None else {
+                    "count": count, "values": dict(sorted(values.items(), key=lambda v: (-v[1], v[0]))), "other": rest}
         return out
 
     def summary(self) -> str:
-        """One human summary (one line per finding type), deterministic; ``contract drift: none`` when empty."""
+        """One line per finding type, deterministic; ``contract drift: none`` when empty."""
         data = self.as_dict()
-        if not data:
-            return "contract drift: none"
         total = sum(e["count"] for fields in data.values() for e in fields.values())
-        lines = [f"contract drift: {total} soft finding(s) in loaded records"]
+        lines = [f"contract drift: {total} soft finding(s) in loaded records" if data else "contract drift: none"]
         for rule, fields in data.items():
-            label = _LABELS[rule]
-            if rule in VALUE_RULES:
-                for field, entry in fields.items():
-                    shown = list(entry["values"].items())
-                    parts = [f"{v} ({n})" for v, n in shown[:_SHOWN_VALUES]]
-                    hidden = sum(n for _, n in shown[_SHOWN_VALUES:]) + entry["other"]
-                    if hidden:
-                        parts.append(f"{OTHER} ({hidden})")
-                    if rule == "id_shape":
-                        label = f"not shaped like {ID_PREFIXES.get(field, 'PREFIX')}_000123"
-                    lines.append(f"  {field} {label} [{entry['count']}]: {', '.join(parts)}")
-            else:
-                parts = [f"{field} ({entry['count']})" for field, entry in fields.items()]
-                lines.append(f"  {label}: {', '.join(parts)}")
+            label = SOFT_RULES[rule][1]
+            if rule not in VALUE_RULES:
+                lines.append(f"  {label}: " + ", ".join(f"{f} ({e['count']})" for f, e in fields.items()))
+                continue
+            for name, entry in fields.items():
+                shown = list(entry["values"].items())
+                parts = [f"{v} ({n})" for v, n in shown[:SHOWN_VALUES]]
+                hidden = sum(n for _, n in shown[SHOWN_VALUES:]) + entry["other"]
+                parts += [f"{OTHER} ({hidden})"] if hidden else []
+                prefix = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id": "ORDER", "customer_id":
+                          "CUST"}.get(name, "PREFIX")
+                lines.append(f"  {name} {label.replace('PREFIX', prefix)} [{entry['count']}]: {', '.join(parts)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

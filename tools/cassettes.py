@@ -4,22 +4,29 @@
 
 Each scenario is one sync (after any setup syncs that are not recorded). Keys are scrubbed from both header
 names before anything is written; `Date`/`Server` response headers are dropped so re-recording gives stable files.
-Normal-traffic scenarios can also be recorded against another API (see `record_normal` and `tox -e refresh-cassettes`).
+Normal-traffic scenarios can also be recorded against another API (`tox -e refresh-cassettes`); what replaying one
+must do is derived from the cassette itself (`expected_replay`), so a recording of any dataset replays green.
+`FTS_CASSETTES=<folder>` points the replay tests (and this recorder) at another cassette folder.
 """
 
 import argparse
 import contextlib
+import json
+import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import vcr
+import yaml
 
 from fts_connector import client
 from tools import engine
 from tools.fts_api import Fault, FtsApiServer
 
-CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+CASSETTES_IN_REPO = Path(__file__).resolve().parent.parent / "cassettes"
+CASSETTES = Path(os.environ.get("FTS_CASSETTES") or CASSETTES_IN_REPO)
 SCRUBBED = "REDACTED"
 KEY_HEADERS = ("api_key", "x-api-key")
 RECORDING_KEY = "recording-key"
@@ -98,6 +105,70 @@ SCENARIOS = [
 
 def cassette_path(name: str, folder: Path = CASSETTES) -> Path:
     return folder / f"{name}.yaml"
+
+
+def interactions(path: Path) -> list:
+    return yaml.safe_load(path.read_text())["interactions"]
+
+
+def requested_cursors(path: Path) -> list:
+    """The cursor of each recorded request (None for the first page)."""
+    found = [re.search(r"[?&]cursor=([0-9a-f]+)", i["request"]["uri"]) for i in interactions(path)]
+    return [match.group(1) if match else None for match in found]
+
+
+@dataclass
+class Expected:
+    """What replaying a normal-traffic cassette must do, read from its own pages and the checkpoint cadence."""
+
+    requests: int
+    upserts: int  # records on the recorded pages
+    record_ids: int  # distinct record_ids among them
+    checkpoints: list  # the cursor each checkpoint saves
+    state: dict  # the final state: the last page's own cursor
+
+
+def expected_replay(path: Path, checkpoint_every: int = 100) -> Expected:
+    """The cadence rule (fts_connector.sync): a checkpoint at the first page edge with `checkpoint_every` records since
+    the last, saving the next page's cursor (on the last page, its own); one more at the end when the state moved."""
+    cursors, bodies = requested_cursors(path), [json.loads(i["response"]["body"]["string"]) for i in interactions(path)]
+    since, saved, checkpoints, ids, resume = 0, cursors[0], [], set(), cursors[0]
+    for cursor, body in zip(cursors, bodies, strict=True):
+        records = body["fts_records"]
+        ids.update(r["record_id"] for r in records)
+        resume = body["next_cursor"] if body["has_more"] and body["next_cursor"] else cursor
+        since += len(records)
+        if since >= checkpoint_every:
+            checkpoints.append(resume)
+            since, saved = 0, resume
+    if not checkpoints or resume != saved:
+        checkpoints.append(resume)
+    return Expected(len(cursors), sum(len(b["fts_records"]) for b in bodies), len(ids), checkpoints,
+                    {"next_cursor": resume})
+
+
+def replay(path: Path, project: Path, run=None, **settings) -> engine.SyncRun:
+    """One sync replayed from the cassette at `path` (no network) into `project`, from the cursor of its first request
+    (`run(configuration, state)` runs it, default `engine.run_sync`)."""
+    uri, start = interactions(path)[0]["request"]["uri"], requested_cursors(path)[0]
+    configuration = {"api_key": "replay-key", "base_url": uri[:uri.index("/fts_data")],
+                     "page_size": re.search(r"page_size=(\d+)", uri).group(1), **settings}
+    with recorder.use_cassette(str(path), record_mode="none", allow_playback_repeats=False) as tape:
+        state = {"next_cursor": start} if start else {}
+        result = run(configuration, state) if run else engine.run_sync(project, configuration, state)
+    if not tape.all_played:
+        raise AssertionError(f"{path.name}: the sync made fewer requests than were recorded")
+    return result
+
+
+def replay_problems(path: Path, result: engine.SyncRun) -> list:
+    """How the replayed sync `result` differs from what the cassette at `path` says it must do (empty: it does not)."""
+    expected = expected_replay(path)
+    found = {"error": result.error, "upserts": (result.counts or {}).get("Upserts"), "checkpoints": result.cursors,
+             "state": result.state}
+    wanted = {"error": None, "upserts": expected.upserts, "checkpoints": expected.checkpoints, "state": expected.state}
+    return [f"{path.stem}: {name} {found[name]!r}, expected {wanted[name]!r}" for name in wanted
+            if found[name] != wanted[name]]
 
 
 def _configuration(scenario: Scenario, base_url: str, api_key: str) -> dict:

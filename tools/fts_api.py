@@ -407,6 +407,7 @@ class FtsApiServer:
         omitted: Sequence[int] = (),
         omit_on_request: Mapping[int, int] | None = None,
         refuse_after: int | None = None,
+        served_instead: Mapping[int, object] | None = None,
     ) -> None:
         if records < 0:
             raise ValueError("records must be >= 0")
@@ -428,6 +429,7 @@ class FtsApiServer:
         self._omitted = set(omitted)
         self.omit_on_request = dict(omit_on_request or {})
         self.refuse_after = refuse_after
+        self._served_instead = dict(served_instead or {})  # offset -> item served in place of record i (tests)
         self._request_count = 0
         self._log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._lifecycle_lock = threading.Lock()
@@ -494,6 +496,8 @@ class FtsApiServer:
         return self._record(i)
 
     def _record(self, i: int) -> dict:
+        if i in self._served_instead:
+            return self._served_instead[i]
         record = generate_record(self.seed, i)
         if i in self._edited:
             record = edit_record(record)

@@ -2,11 +2,12 @@
 
     FTS_API_KEY=… [FTS_BASE_URL=https://…] tox -e refresh-cassettes
 
-Records full_sync, page_size_200, resume_mid_sync and incremental into a temporary folder first. The committed
-cassettes are replaced only when every recording succeeded, every recorded record passes the contract's hard
-rules, and no file holds the key; otherwise they are left untouched and the reason is printed. Either way a drift
-report compares what the API sent with the contract and with the cassettes it would replace. Fault cassettes stay
-as `python -m tools.cassettes` makes them from the reference API.
+Records full_sync, page_size_200, resume_mid_sync and incremental into a temporary folder first, then replays each
+recording as the suite does (tests/test_cassettes.py: what its own pages say, see `tools.cassettes.expected_replay`).
+The committed cassettes are replaced only when every recording succeeded and replays as recorded, every recorded
+record passes the contract's hard rules, and no file holds the key; otherwise all are kept and the reason printed.
+Either way a drift report compares what the API sent with the contract and with the cassettes it would replace.
+Fault cassettes stay as `python -m tools.cassettes` makes them from the reference API.
 """
 
 import argparse
@@ -22,7 +23,7 @@ import yaml
 
 from contracts import Drift, check_records
 from fts_connector.settings import DEFAULT_BASE_URL, ConfigurationError, load_settings
-from tools.cassettes import CASSETTES, SCENARIOS, cassette_path, record
+from tools.cassettes import CASSETTES, SCENARIOS, cassette_path, expected_replay, record, replay, replay_problems
 
 
 def responses(path: Path) -> list:
@@ -101,14 +102,40 @@ def main(argv=None) -> int:
         problems += contract_problems
         problems += [f"{path.name} holds the API key" for path in folder.glob("*.yaml") if api_key in path.read_text()]
         print("\n".join(lines))
+        if not problems:
+            problems += replayed(normal, folder)
+        names = [cassette_path(scenario.name, args.cassettes).name for scenario in normal]
         if problems:
-            print("\nThe committed cassettes were left untouched:\n  " + "\n  ".join(problems[:20]), file=sys.stderr)
+            print(f"\nThe committed cassettes were left untouched (kept every cassette in {args.cassettes}, replaced "
+                  "none) because:\n  " + "\n  ".join(problems[:20]), file=sys.stderr)
             return 1
         args.cassettes.mkdir(parents=True, exist_ok=True)
         for scenario in normal:
             shutil.copyfile(cassette_path(scenario.name, folder), cassette_path(scenario.name, args.cassettes))
-    print(f"\nreplaced {len(normal)} cassettes in {args.cassettes}; run `tox` to replay them")
+    kept = sorted(path.name for path in args.cassettes.glob("*.yaml") if path.name not in names)
+    print(f"\nreplaced {len(normal)} cassettes ({', '.join(names)}) in {args.cassettes}: recorded from {base_url}, "
+          "each "
+          f"replayed as its pages say\nkept {', '.join(kept) or 'no other cassette'}: fault scenarios, recorded from "
+          "the reference API only (`python -m tools.cassettes`)")
     return 0
+
+
+def replayed(normal: list, folder: Path) -> list:
+    """Replays each recording as the suite does; prints what each did and returns the differences found."""
+    problems = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for scenario in normal:
+            path = cassette_path(scenario.name, folder)
+            expected = expected_replay(path)
+            try:
+                (Path(scratch) / scenario.name).mkdir()
+                found = replay_problems(path, replay(path, Path(scratch) / scenario.name))
+            except AssertionError as failure:
+                found = [str(failure)]
+            print(f"replayed {scenario.name}: {expected.upserts} records in {expected.requests} pages, "
+                  f"{len(expected.checkpoints)} checkpoints, {'as recorded' if not found else 'NOT as recorded'}")
+            problems += found
+    return problems
 
 
 if __name__ == "__main__":

@@ -104,13 +104,13 @@ def _check_progress(page: Page, seen: set) -> None:
             "report this to the API owner")
 
 
-def checked_pages(pages, contract_mode: str, hungry):
+def checked_pages(pages, contract_mode: str):
     """Each page with the contract's verdict on its records (`off`: every object record is valid).
 
     Pages are checked in batches of BATCH_RECORDS records, one vectorised validation per batch, which costs a
-    fraction of one per page; a batch is cut short on the last page only (not when `hungry()` says the loader is
-    waiting: batches of a page or two pay the contract's fixed cost per page). If fetching fails, the pages already
-    fetched are still handed over before the error."""
+    fraction of one per page; a batch is cut short on the last page only (not when the loader waits: batches of a
+    page or two would pay the contract's fixed cost per page). If fetching fails, the pages already fetched are still
+    handed over before the error."""
     batch, batched = [], 0
     try:
         for page in pages:
@@ -139,8 +139,8 @@ def _checked(batch: list, contract_mode: str):
 
 
 def prefetched(make_pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
-    """Runs the iterator `make_pages(hungry)` in a background thread, at most `depth` items ahead of the caller;
-    `hungry()` tells it that the caller is waiting. Its error is raised here.
+    """Runs the iterator `make_pages()` in a background thread, at most `depth` items ahead of the caller. Its error is
+    raised here.
 
     Closing this generator (or an error in the caller) stops the thread and waits for it to end."""
     items = queue.Queue(maxsize=depth)
@@ -148,7 +148,7 @@ def prefetched(make_pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
 
     def produce():
         try:
-            for item in make_pages(items.empty):
+            for item in make_pages():
                 items.put((item, None))
                 if stop.is_set():
                     return
@@ -283,10 +283,10 @@ def _complete(full_refresh: FullRefresh, quarantine: Quarantine) -> None:
 
 
 def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh):
-    def make_pages(hungry):
-        return checked_pages(fetch_pages(client, cursor), settings.contract_mode, hungry)
+    def make_pages():
+        return checked_pages(fetch_pages(client, cursor), settings.contract_mode)
 
-    pages = prefetched(make_pages, client) if settings.prefetch else make_pages(lambda: True)
+    pages = prefetched(make_pages, client) if settings.prefetch else make_pages()
     with contextlib.closing(pages):
         while True:
             try:

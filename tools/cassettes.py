@@ -164,8 +164,10 @@ def replay(path: Path, project: Path, run=None, **settings) -> engine.SyncRun:
 def replay_problems(path: Path, result: engine.SyncRun) -> list:
     """How the replayed sync `result` differs from what the cassette at `path` says it must do (empty: it does not)."""
     expected = expected_replay(path)
+    # the cursor is what a cassette can tell; the state's other members (quarantine, full refresh, tracked ids) have
+    # tests of their own
     found = {"error": result.error, "upserts": (result.counts or {}).get("Upserts"), "checkpoints": result.cursors,
-             "state": result.state}
+             "state": {"next_cursor": (result.state or {}).get("next_cursor")}}
     wanted = {"error": None, "upserts": expected.upserts, "checkpoints": expected.checkpoints, "state": expected.state}
     return [f"{path.stem}: {name} {found[name]!r}, expected {wanted[name]!r}" for name in wanted
             if found[name] != wanted[name]]

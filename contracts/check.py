@@ -16,8 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .drift import Drift, drift_of
-from .fts_record import ABSENT, FIELD_SET, FIELD_TYPES, NOTHING, TEXT, FtsRecord, enforced, good_field_name, kinds
-from .fts_record import loadable as _loadable
+from .fts_record import ABSENT, FIELD_TYPES, NOTHING, TEXT, FtsRecord, enforced, good_field_name, kinds, loadable
 
 #: Columns of ``fts_records_rejected``; ``reasons``: a JSON list of ``{"field", "rule", "value"}``, ``raw_record``: the
 #: item as canonical JSON, lone surrogates escaped.
@@ -34,8 +33,6 @@ COERCIONS = {
     ("INT", "string"): "integer text parsed: '4' -> 4, ' 4.0 ' -> 4",
 }
 _PLAIN = {"STRING": str, "NAIVE_DATE": str, "DOUBLE": float, "INT": int}
-_ORDER = ("not_an_object", "bad_field_name", "required", "nested_value", "not_a_string", "not_unicode", "not_a_date",
-          "not_a_number", "not_finite", "not_an_integer", "out_of_int32_range")
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,6 @@ def check_pages(pages: list) -> list[Verdict]:
         verdicts[page_of[pos]].rejected.append(Rejection.of(items[pos], reasons))
     valid = frame.drop(index=list(broken)) if broken else frame
     loaded = {name: _coerced(valid[name], ftype) for name, ftype in FIELD_TYPES.items()}
-    loaded = {name: values for name, values in loaded.items() if len(values)}
     updates: dict[int, dict] = {}
     for name, values in loaded.items():
         for pos, value in values.items():
@@ -128,7 +124,8 @@ def _broken(frame: pd.DataFrame) -> dict[int, list]:
     for reasons in broken.values():
         if any(r["rule"] == "not_an_object" for r in reasons):
             reasons[:] = [r for r in reasons if r["rule"] == "not_an_object"]
-        reasons.sort(key=lambda r: (order.get(r["field"], -1 if r["field"] is None else 99), _ORDER.index(r["rule"])))
+        # a stable sort: the reasons of one field (one per rule, or the item's fields) stay in the model's order
+        reasons.sort(key=lambda r: order.get(r["field"], -1 if r["field"] is None else 99))
     return broken
 
 
@@ -141,7 +138,7 @@ def _reasons(item, column: str, rule: str) -> list:
         return [{"field": None, "rule": rule, "value": json_safe(item)}]
     return [{"field": json_safe(k) if isinstance(k, str) else repr(k), "rule": rule, "value": json_safe(v)}
             for k, v in item.items() if (not good_field_name(k) if rule == "bad_field_name" else
-                                         k not in FIELD_SET and good_field_name(k) and not _loadable(v))]
+                                         k not in FIELD_TYPES and good_field_name(k) and not loadable(v))]
 
 
 def _coerced(column: pd.Series, ftype: str) -> pd.Series:
@@ -168,7 +165,7 @@ def canonical_json(item) -> str:
         text = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     except (TypeError, ValueError, RecursionError):
         text = json.dumps(json_safe(item), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text if _loadable(text) else _escape(text)
+    return text if loadable(text) else _escape(text)
 
 
 def _escape(text: str) -> str:
@@ -181,7 +178,7 @@ def json_safe(value, depth: int = 0):
     if value is None or value is ABSENT or isinstance(value, (bool, np.bool_)):
         return None if value is None or value is ABSENT else bool(value)
     if isinstance(value, str):
-        return str.__str__(value) if _loadable(value) else _escape(value)
+        return str.__str__(value) if loadable(value) else _escape(value)
     if isinstance(value, numbers.Integral):
         return int(value) if abs(int(value)) < 10**1000 else f"<integer of {int(value).bit_length()} bits>"
     if isinstance(value, numbers.Real):

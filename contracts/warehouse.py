@@ -1,6 +1,5 @@
-"""The ``fts_records`` table as loaded, read back from the warehouse (DuckDB locally) as a DataFrame: pandera coerces
-the columns (an ``Int32`` column with NULLs becomes float with NaN); other columns are ignored, and so is a missing
-column, but ``record_id``."""
+"""The ``fts_records`` table as loaded, read back from DuckDB as a DataFrame: pandera coerces the columns (``Int32``
+with NULLs becomes float with NaN); other columns are ignored, and so is a missing one, but ``record_id``."""
 
 import datetime
 
@@ -9,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import INT32, STRINGS, enforced
+from .fts_record import INT32, STRINGS, enforced, is_day
 
 TEXT = {"nullable": True, "required": False, "coerce": True}
 
@@ -60,10 +59,7 @@ def _is_date(value) -> bool:
     """A date, date text, or a naive timestamp at midnight (how DuckDB DATE columns come back)."""
     if isinstance(value, datetime.datetime):
         return value.tzinfo is None and value.time() == datetime.time()
-    try:
-        return isinstance(value, datetime.date) or len(value) == 10 and bool(datetime.date.fromisoformat(value))
-    except (TypeError, ValueError):
-        return False
+    return isinstance(value, datetime.date) or isinstance(value, str) and len(value) == 10 and is_day(value)
 
 
 def validate_table(df: pd.DataFrame) -> None:

@@ -118,24 +118,22 @@ def _broken(frame: pd.DataFrame) -> dict[int, list]:
     if cases["index"].isna().any():  # a schema-level failure or a check that raised: a bug, not a bad record
         raise RuntimeError(f"a contract rule could not run:\n{cases.to_string()}")
     broken: dict[int, list] = {}
-    for column, check, pos in cases[["column", "check", "index"]].itertuples(index=False):
-        broken.setdefault(int(pos), []).extend(_reasons(frame.at[pos, "item"], column, check))
+    for column, rule, pos in cases[["column", "check", "index"]].itertuples(index=False):
+        item = frame.at[pos, "item"]
+        if isinstance(item, dict) or rule == "not_an_object":  # what is not an object breaks that rule only
+            broken.setdefault(int(pos), []).extend(_reasons(item, column, rule))
     order = {name: i for i, name in enumerate(FIELD_TYPES)}
-    for reasons in broken.values():
-        if any(r["rule"] == "not_an_object" for r in reasons):
-            reasons[:] = [r for r in reasons if r["rule"] == "not_an_object"]
-        # a stable sort: the reasons of one field (one per rule, or the item's fields) stay in the model's order
-        reasons.sort(key=lambda r: order.get(r["field"], -1 if r["field"] is None else 99))
+    for reasons in broken.values():  # documented fields first; a stable sort keeps the rules in the model's order
+        reasons.sort(key=lambda r: order.get(r["field"], 99))
     return broken
 
 
 def _reasons(item, column: str, rule: str) -> list:
     """The reasons of one failure case; the rules on the whole item name the fields at fault."""
-    if column != "item":
-        value = item.get(column) if isinstance(item, dict) else None
-        return [{"field": column, "rule": rule, "value": json_safe(value)}]
     if rule == "not_an_object":
         return [{"field": None, "rule": rule, "value": json_safe(item)}]
+    if column != "item":
+        return [{"field": column, "rule": rule, "value": json_safe(item.get(column))}]
     return [{"field": json_safe(k) if isinstance(k, str) else repr(k), "rule": rule, "value": json_safe(v)}
             for k, v in item.items() if (not good_field_name(k) if rule == "bad_field_name" else
                                          k not in FIELD_TYPES and good_field_name(k) and not loadable(v))]
@@ -143,9 +141,10 @@ def _reasons(item, column: str, rule: str) -> list:
 
 def _coerced(column: pd.Series, ftype: str) -> pd.Series:
     """The loaded values of the cells not already in their loaded form (see COERCIONS)."""
-    kind, plain = kinds(column), _PLAIN[ftype]
-    if set(map(type, column.tolist())) == {plain} and ftype != "NAIVE_DATE":
+    plain = _PLAIN[ftype]
+    if ftype != "NAIVE_DATE" and set(map(type, column.tolist())) == {plain}:
         return column[:0]
+    kind = kinds(column)
     todo = (kind != NOTHING) & np.fromiter((type(v) is not plain for v in column.tolist()), bool, len(column))
     if ftype == "NAIVE_DATE":  # dates with surrounding whitespace
         text = ~todo & (kind == TEXT)

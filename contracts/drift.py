@@ -49,7 +49,8 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
     frame = {}
     for name in FtsRecordDrift.to_schema().columns:
         frame[name] = valid[name].where(~absent(valid[name]), None)
-        frame[name][loaded[name].index] = loaded[name]
+        if len(loaded[name]):  # the values coercion changed, if any
+            frame[name][loaded[name].index] = loaded[name]
     try:
         with enforced():
             FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)

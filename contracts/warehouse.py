@@ -10,24 +10,24 @@ from pandera.typing import Series
 
 from .fts_record import INT32, STRINGS, enforced, is_day
 
-TEXT = {"nullable": True, "required": False, "coerce": True}
+COLUMN = {"nullable": True, "required": False, "coerce": True}  # a missing record_id breaks "required" below
 
 
 class FtsTable(pa.DataFrameModel):
-    record_id: Series[object] = pa.Field(unique=True, **TEXT)
-    log_date: Series[object] = pa.Field(**TEXT)
-    technician_id: Series[object] = pa.Field(**TEXT)
-    log_description: Series[object] = pa.Field(**TEXT)
-    equipment_id: Series[object] = pa.Field(**TEXT)
-    maintenance_type: Series[object] = pa.Field(**TEXT)
-    maintenance_status: Series[object] = pa.Field(**TEXT)
-    erp_order_id: Series[object] = pa.Field(**TEXT)
-    customer_id: Series[object] = pa.Field(**TEXT)
-    summarized_log: Series[object] = pa.Field(**TEXT)
-    failure_rate: Series[float] = pa.Field(**TEXT)
-    maintenance_cost: Series[float] = pa.Field(**TEXT)
-    downtime_hours: Series[float] = pa.Field(**TEXT)
-    summarization_time_saved: Series[float] = pa.Field(**TEXT)
+    record_id: Series[object] = pa.Field(unique=True, **COLUMN)
+    log_date: Series[object] = pa.Field(**COLUMN)
+    technician_id: Series[object] = pa.Field(**COLUMN)
+    log_description: Series[object] = pa.Field(**COLUMN)
+    equipment_id: Series[object] = pa.Field(**COLUMN)
+    maintenance_type: Series[object] = pa.Field(**COLUMN)
+    maintenance_status: Series[object] = pa.Field(**COLUMN)
+    erp_order_id: Series[object] = pa.Field(**COLUMN)
+    customer_id: Series[object] = pa.Field(**COLUMN)
+    summarized_log: Series[object] = pa.Field(**COLUMN)
+    failure_rate: Series[float] = pa.Field(**COLUMN)
+    maintenance_cost: Series[float] = pa.Field(**COLUMN)
+    downtime_hours: Series[float] = pa.Field(**COLUMN)
+    summarization_time_saved: Series[float] = pa.Field(**COLUMN)
 
     @pa.dataframe_check(name="required")
     def _required(cls, df: pd.DataFrame) -> Series:

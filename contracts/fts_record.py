@@ -3,7 +3,8 @@ and the hard rules. A record that breaks one is quarantined in ``fts_records_rej
 
 A batch is one DataFrame (``contracts.check.wire_frame``): ``item`` (the item as sent), then one column per field
 holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans are not numbers; a value
-breaks at most one hard rule; nulls break none (only ``record_id`` is required).
+breaks at most one hard rule; nulls break none (only ``record_id`` is required). ``4.0``/``"4"`` are integers, and a
+number in a STRING field but ``record_id`` loads as its text (``contracts.check.COERCIONS``).
 """
 
 from __future__ import annotations

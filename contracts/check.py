@@ -16,8 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .drift import Drift, drift_of
-from .fts_record import ABSENT, FIELD_SET, FIELD_TYPES, NOTHING, TEXT, FtsRecord, enforced, good_field_name, kinds
-from .fts_record import loadable as _loadable
+from .fts_record import ABSENT, FIELD_TYPES, NOTHING, TEXT, FtsRecord, enforced, good_field_name, kinds, loadable
 
 #: Columns of ``fts_records_rejected``; ``reasons``: a JSON list of ``{"field", "rule", "value"}``, ``raw_record``: the
 #: item as canonical JSON, lone surrogates escaped.
@@ -34,8 +33,6 @@ COERCIONS = {
     ("INT", "string"): "integer text parsed: '4' -> 4, ' 4.0 ' -> 4",
 }
 _PLAIN = {"STRING": str, "NAIVE_DATE": str, "DOUBLE": float, "INT": int}
-_ORDER = ("not_an_object", "bad_field_name", "required", "nested_value", "not_a_string", "not_unicode", "not_a_date",
-          "not_a_number", "not_finite", "not_an_integer", "out_of_int32_range")
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,6 @@ def check_pages(pages: list) -> list[Verdict]:
         verdicts[page_of[pos]].rejected.append(Rejection.of(items[pos], reasons))
     valid = frame.drop(index=list(broken)) if broken else frame
     loaded = {name: _coerced(valid[name], ftype) for name, ftype in FIELD_TYPES.items()}
-    loaded = {name: values for name, values in loaded.items() if len(values)}
     updates: dict[int, dict] = {}
     for name, values in loaded.items():
         for pos, value in values.items():
@@ -122,33 +118,33 @@ def _broken(frame: pd.DataFrame) -> dict[int, list]:
     if cases["index"].isna().any():  # a schema-level failure or a check that raised: a bug, not a bad record
         raise RuntimeError(f"a contract rule could not run:\n{cases.to_string()}")
     broken: dict[int, list] = {}
-    for column, check, pos in cases[["column", "check", "index"]].itertuples(index=False):
-        broken.setdefault(int(pos), []).extend(_reasons(frame.at[pos, "item"], column, check))
+    for column, rule, pos in cases[["column", "check", "index"]].itertuples(index=False):
+        item = frame.at[pos, "item"]
+        if isinstance(item, dict) or rule == "not_an_object":  # what is not an object breaks that rule only
+            broken.setdefault(int(pos), []).extend(_reasons(item, column, rule))
     order = {name: i for i, name in enumerate(FIELD_TYPES)}
-    for reasons in broken.values():
-        if any(r["rule"] == "not_an_object" for r in reasons):
-            reasons[:] = [r for r in reasons if r["rule"] == "not_an_object"]
-        reasons.sort(key=lambda r: (order.get(r["field"], -1 if r["field"] is None else 99), _ORDER.index(r["rule"])))
+    for reasons in broken.values():  # documented fields first; a stable sort keeps the rules in the model's order
+        reasons.sort(key=lambda r: order.get(r["field"], 99))
     return broken
 
 
 def _reasons(item, column: str, rule: str) -> list:
     """The reasons of one failure case; the rules on the whole item name the fields at fault."""
-    if column != "item":
-        value = item.get(column) if isinstance(item, dict) else None
-        return [{"field": column, "rule": rule, "value": json_safe(value)}]
     if rule == "not_an_object":
         return [{"field": None, "rule": rule, "value": json_safe(item)}]
+    if column != "item":
+        return [{"field": column, "rule": rule, "value": json_safe(item.get(column))}]
     return [{"field": json_safe(k) if isinstance(k, str) else repr(k), "rule": rule, "value": json_safe(v)}
             for k, v in item.items() if (not good_field_name(k) if rule == "bad_field_name" else
-                                         k not in FIELD_SET and good_field_name(k) and not _loadable(v))]
+                                         k not in FIELD_TYPES and good_field_name(k) and not loadable(v))]
 
 
 def _coerced(column: pd.Series, ftype: str) -> pd.Series:
     """The loaded values of the cells not already in their loaded form (see COERCIONS)."""
-    kind, plain = kinds(column), _PLAIN[ftype]
-    if set(map(type, column.tolist())) == {plain} and ftype != "NAIVE_DATE":
+    plain = _PLAIN[ftype]
+    if ftype != "NAIVE_DATE" and set(map(type, column.tolist())) == {plain}:
         return column[:0]
+    kind = kinds(column)
     todo = (kind != NOTHING) & np.fromiter((type(v) is not plain for v in column.tolist()), bool, len(column))
     if ftype == "NAIVE_DATE":  # dates with surrounding whitespace
         text = ~todo & (kind == TEXT)
@@ -168,7 +164,7 @@ def canonical_json(item) -> str:
         text = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     except (TypeError, ValueError, RecursionError):
         text = json.dumps(json_safe(item), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text if _loadable(text) else _escape(text)
+    return text if loadable(text) else _escape(text)
 
 
 def _escape(text: str) -> str:
@@ -181,7 +177,7 @@ def json_safe(value, depth: int = 0):
     if value is None or value is ABSENT or isinstance(value, (bool, np.bool_)):
         return None if value is None or value is ABSENT else bool(value)
     if isinstance(value, str):
-        return str.__str__(value) if _loadable(value) else _escape(value)
+        return str.__str__(value) if loadable(value) else _escape(value)
     if isinstance(value, numbers.Integral):
         return int(value) if abs(int(value)) < 10**1000 else f"<integer of {int(value).bit_length()} bits>"
     if isinstance(value, numbers.Real):

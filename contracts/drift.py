@@ -1,23 +1,21 @@
-"""The soft rules: loadable but unexpected, counted among the loaded records (``Drift``), never rejected.
-
-``FtsRecordDrift`` validates the loaded values of a batch's valid records (nulls and absent fields are skipped); a
-failing check is a finding of the rule ``SOFT_RULES`` names for it. ``extra_field`` and ``missing_field`` are
-counted from the keys each record sends.
-"""
+"""The soft rules: loadable but unexpected, counted among the loaded records (``Drift``), never rejected."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import FIELD_SET, FIELD_TYPES, absent, enforced
+from .fts_record import FIELD_TYPES, absent, enforced
 
 
 class FtsRecordDrift(pa.DataFrameModel):
+    """The loaded values of a batch's valid records; nulls and absent fields are skipped."""
+
     technician_id: Series[Any] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
     equipment_id: Series[Any] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
     maintenance_type: Series[Any] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
@@ -33,7 +31,7 @@ class FtsRecordDrift(pa.DataFrameModel):
         coerce = True  # the numbers; text columns have no dtype (cheaper): loaded values are text or None
 
 
-#: soft rule -> (pandera check, or None for a rule on the keys sent; the drift summary's label)
+#: soft rule -> (the pandera check that finds it, or None for a rule on the keys sent; the drift summary's label)
 SOFT_RULES = {"undocumented_value": ("isin", "outside documented values"), "out_of_range": ("in_range", "outside 0–1"),
               "negative": ("greater_than_or_equal_to", "negative values"),
               "id_shape": ("str_matches", "not shaped like PREFIX_000123"),
@@ -50,10 +48,9 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
         return drift
     frame = {}
     for name in FtsRecordDrift.to_schema().columns:
-        values = valid[name].where(~absent(valid[name]), None)
-        if name in loaded:
-            values[loaded[name].index] = loaded[name]
-        frame[name] = values
+        frame[name] = valid[name].where(~absent(valid[name]), None)
+        if len(loaded[name]):  # the values coercion changed, if any
+            frame[name][loaded[name].index] = loaded[name]
     try:
         with enforced():
             FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)
@@ -63,31 +60,29 @@ def drift_of(valid: pd.DataFrame, loaded: dict) -> Drift:
             values = Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None
             drift.add(rule, name, len(found), values)
     items = valid["item"].tolist()
-    for name in set().union(*items) - FIELD_SET:
+    for name in set().union(*items) - FIELD_TYPES.keys():
         drift.add("extra_field", name, sum(name in d for d in items))
     for name in list(FIELD_TYPES)[1:]:
         drift.add("missing_field", name, int(absent(valid[name]).sum()))
     return drift
 
 
+@dataclass
 class Drift:
     """Soft-finding counters: rule -> field -> [count, {value: count} (value rules) or None, count beyond the cap].
     Bounded: MAX_VALUES values per (rule, field), MAX_FIELDS extra fields; the rest go to OTHER."""
 
-    __slots__ = ("_counts",)
+    counts: dict = field(default_factory=dict)
 
-    def __init__(self):
-        self._counts: dict[str, dict[str, list]] = {}
-
-    def add(self, rule: str, field: str, count: int, values: dict | None = None, other: int = 0) -> None:
+    def add(self, rule: str, name: str, count: int, values: dict | None = None, other: int = 0) -> None:
         if rule not in SOFT_RULES:
             raise ValueError(f"not a soft rule: {rule!r}")
         if count <= 0:
             return
-        fields = self._counts.setdefault(rule, {})
-        if rule == "extra_field" and field not in fields and len(fields) >= MAX_FIELDS + (OTHER in fields):
-            field = OTHER
-        slot = fields.setdefault(field, [0, {} if rule in VALUE_RULES else None, 0])
+        fields = self.counts.setdefault(rule, {})
+        if rule == "extra_field" and name not in fields and len(fields) >= MAX_FIELDS + (OTHER in fields):
+            name = OTHER
+        slot = fields.setdefault(name, [0, {} if rule in VALUE_RULES else None, 0])
         slot[0] += count
         if slot[1] is not None:
             slot[2] += other
@@ -99,26 +94,25 @@ class Drift:
                     slot[2] += n
 
     def merge(self, other: Drift) -> None:
-        for rule, fields in other._counts.items():
-            for field, (count, values, rest) in fields.items():
-                self.add(rule, field, count, values, rest)
+        for rule, fields in other.counts.items():
+            for name, (count, values, rest) in fields.items():
+                self.add(rule, name, count, values, rest)
 
     def is_empty(self) -> bool:
-        return not self._counts
+        return not self.counts
 
-    def count(self, rule: str, field: str | None = None) -> int:
-        slots = self._counts.get(rule, {})
-        return sum(slot[0] for name, slot in slots.items() if field is None or name == field)
+    def count(self, rule: str, name: str | None = None) -> int:
+        return sum(slot[0] for f, slot in self.counts.get(rule, {}).items() if name is None or f == name)
 
     def as_dict(self) -> dict:
         """``{rule: {field: {"count": n[, "values": {value: n}, "other": n]}}}`` in a fixed order."""
         order = {name: i for i, name in enumerate(FIELD_TYPES)}
         out: dict = {}
-        for rule in (r for r in SOFT_RULES if r in self._counts):
+        for rule in (r for r in SOFT_RULES if r in self.counts):
             out[rule] = {}
-            for field in sorted(self._counts[rule], key=lambda f: (f == OTHER, order.get(f, 99), f)):
-                count, values, rest = self._counts[rule][field]
-                out[rule][field] = {"count": count} if values is None else {
+            for name in sorted(self.counts[rule], key=lambda f: (f == OTHER, order.get(f, 99), f)):
+                count, values, rest = self.counts[rule][name]
+                out[rule][name] = {"count": count} if values is None else {
                     "count": count, "values": dict(sorted(values.items(), key=lambda v: (-v[1], v[0]))), "other": rest}
         return out
 
@@ -137,13 +131,7 @@ class Drift:
                 parts = [f"{v} ({n})" for v, n in shown[:SHOWN_VALUES]]
                 hidden = sum(n for _, n in shown[SHOWN_VALUES:]) + entry["other"]
                 parts += [f"{OTHER} ({hidden})"] if hidden else []
-                prefix = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id": "ORDER", "customer_id":
-                          "CUST"}.get(name, "PREFIX")
+                prefix = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id": "ORDER",
+                          "customer_id": "CUST"}.get(name, "PREFIX")
                 lines.append(f"  {name} {label.replace('PREFIX', prefix)} [{entry['count']}]: {', '.join(parts)}")
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"Drift({self.as_dict()!r})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Drift) and self.as_dict() == other.as_dict()

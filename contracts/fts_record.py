@@ -1,11 +1,10 @@
 """The FTS record as the API sends it: the 14 documented fields, in documented order, with their warehouse types,
 and the hard rules. A record that breaks one is quarantined in ``fts_records_rejected``, one reason per broken rule.
 
-A batch of items is one DataFrame (``contracts.check.wire_frame``): ``item`` (the item as sent), then one column per
-field holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. JSON semantics: booleans are
-not numbers, absent is not null; a value breaks at most one hard rule; nulls break none (only ``record_id`` is
-required). ``4.0``/``"4"`` are integers, ``"12.5"`` a number, and a number in a STRING field other than
-``record_id`` loads as its text (see ``contracts.check.COERCIONS``).
+A batch is one DataFrame (``contracts.check.wire_frame``): ``item`` (the item as sent), then one column per field
+holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans are not numbers; a value
+breaks at most one hard rule; nulls break none (only ``record_id`` is required). ``4.0``/``"4"`` are integers, and a
+number in a STRING field but ``record_id`` loads as its text (``contracts.check.COERCIONS``).
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ class FtsRecord(pa.DataFrameModel):
     def _extras_unicode(cls, item: Series) -> Series:
         dicts = item[_objects(item)]
         ok = pd.Series(True, index=item.index)
-        for name in set().union(*dicts) - FIELD_SET:  # one column per field beyond the 14, usually all loadable
+        for name in set().union(*dicts) - FIELD_TYPES.keys():  # a field beyond the 14: usually all loadable
             values = [d.get(name) for d in dicts.tolist()]
             if not loadable(values):
                 ok[dicts.index] &= np.array([loadable(v) for v in values], dtype=bool)
@@ -140,7 +139,6 @@ class FtsRecord(pa.DataFrameModel):
 #: The 14 documented fields, in the documented order, with their Fivetran (warehouse) types.
 FIELD_TYPES = {name: column.metadata["warehouse_type"]
                for name, column in FtsRecord.to_schema().columns.items() if column.metadata}
-FIELD_SET = frozenset(FIELD_TYPES)
 
 
 class _Absent:
@@ -220,7 +218,7 @@ def good_field_name(name) -> bool:
     """A field name the warehouse can take as a column of its own (``RECORD_ID`` would land in ``record_id``)."""
     if not isinstance(name, str) or name == "" or not loadable(name):
         return False
-    return not name.casefold().startswith("_fivetran") and (name in FIELD_SET or name.casefold() not in FIELD_SET)
+    return not name.casefold().startswith("_fivetran") and (name in FIELD_TYPES or name.casefold() not in FIELD_TYPES)
 
 
 def iso_dates(texts: np.ndarray) -> np.ndarray:

@@ -1,6 +1,5 @@
-"""The ``fts_records`` table as loaded, read back from the warehouse (DuckDB locally) as a DataFrame: pandera coerces
-the columns (an ``Int32`` column with NULLs becomes float with NaN); other columns are ignored, and so is a missing
-column, but ``record_id``."""
+"""The ``fts_records`` table as loaded, read back from DuckDB as a DataFrame: pandera coerces the columns (``Int32``
+with NULLs becomes float with NaN); other columns are ignored, and so is a missing one, but ``record_id``."""
 
 import datetime
 
@@ -9,26 +8,26 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import INT32, STRINGS, enforced
+from .fts_record import INT32, STRINGS, enforced, is_day
 
-TEXT = {"nullable": True, "required": False, "coerce": True}
+COLUMN = {"nullable": True, "required": False, "coerce": True}  # a missing record_id breaks "required" below
 
 
 class FtsTable(pa.DataFrameModel):
-    record_id: Series[object] = pa.Field(unique=True, **TEXT)
-    log_date: Series[object] = pa.Field(**TEXT)
-    technician_id: Series[object] = pa.Field(**TEXT)
-    log_description: Series[object] = pa.Field(**TEXT)
-    equipment_id: Series[object] = pa.Field(**TEXT)
-    maintenance_type: Series[object] = pa.Field(**TEXT)
-    maintenance_status: Series[object] = pa.Field(**TEXT)
-    erp_order_id: Series[object] = pa.Field(**TEXT)
-    customer_id: Series[object] = pa.Field(**TEXT)
-    summarized_log: Series[object] = pa.Field(**TEXT)
-    failure_rate: Series[float] = pa.Field(**TEXT)
-    maintenance_cost: Series[float] = pa.Field(**TEXT)
-    downtime_hours: Series[float] = pa.Field(**TEXT)
-    summarization_time_saved: Series[float] = pa.Field(**TEXT)
+    record_id: Series[object] = pa.Field(unique=True, **COLUMN)
+    log_date: Series[object] = pa.Field(**COLUMN)
+    technician_id: Series[object] = pa.Field(**COLUMN)
+    log_description: Series[object] = pa.Field(**COLUMN)
+    equipment_id: Series[object] = pa.Field(**COLUMN)
+    maintenance_type: Series[object] = pa.Field(**COLUMN)
+    maintenance_status: Series[object] = pa.Field(**COLUMN)
+    erp_order_id: Series[object] = pa.Field(**COLUMN)
+    customer_id: Series[object] = pa.Field(**COLUMN)
+    summarized_log: Series[object] = pa.Field(**COLUMN)
+    failure_rate: Series[float] = pa.Field(**COLUMN)
+    maintenance_cost: Series[float] = pa.Field(**COLUMN)
+    downtime_hours: Series[float] = pa.Field(**COLUMN)
+    summarization_time_saved: Series[float] = pa.Field(**COLUMN)
 
     @pa.dataframe_check(name="required")
     def _required(cls, df: pd.DataFrame) -> Series:
@@ -60,10 +59,7 @@ def _is_date(value) -> bool:
     """A date, date text, or a naive timestamp at midnight (how DuckDB DATE columns come back)."""
     if isinstance(value, datetime.datetime):
         return value.tzinfo is None and value.time() == datetime.time()
-    try:
-        return isinstance(value, datetime.date) or len(value) == 10 and bool(datetime.date.fromisoformat(value))
-    except (TypeError, ValueError):
-        return False
+    return isinstance(value, datetime.date) or isinstance(value, str) and len(value) == 10 and is_day(value)
 
 
 def validate_table(df: pd.DataFrame) -> None:

@@ -238,8 +238,18 @@ ln -s "$PROJECT_DIR/files" "$stage_dir/files"
 ln -s "$PROJECT_DIR/crash-reports" "$stage_dir/crash-reports"
 debug_log="$work_dir/debug.log"
 debug_status=0
+# The SDK logs every checkpoint's state whole (22 KB a line at 750 tracked record_ids): on screen such lines are cut
+# short; the log keeps them, and the state is summarised at the end.
 (cd "$stage_dir" && PYTHONUNBUFFERED=1 "$FIVETRAN" debug "$stage_dir" --configuration "$configuration") 2>&1 \
-    | tee "$debug_log" || debug_status=$?
+    | tee "$debug_log" \
+    | awk '{
+        if (length($0) > 400 && index($0, "checkpoint recorded: ")) {
+            print substr($0, 1, 240) "… (" length($0) " characters; the state is summarised at the end)"
+        } else {
+            print
+        }
+        fflush()
+    }' || debug_status=$?
 echo
 
 plain_log="$work_dir/debug.plain.log"

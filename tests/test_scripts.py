@@ -294,6 +294,9 @@ def test_demo_syncs_750_records_from_the_reference_api_and_stops_it(project, env
     assert f"Next sync state: {json.dumps(summarise(state))} (" in out  # the tracked record_ids summarised
     state_line = next(line for line in out.splitlines() if line.startswith("Next sync state: "))
     assert '"record_ids": "750 tracked (' in state_line and state["record_ids"]["known"] not in state_line
+    checkpoints = [line for line in out.splitlines() if "checkpoint recorded: " in line]
+    assert len(checkpoints) == 7 and all(len(line) < 400 for line in checkpoints)  # shortened on screen
+    assert all(line.endswith("characters; the state is summarised at the end)") for line in checkpoints[1:])
     assert refuses_connections(port_of(out)), "the reference API is still running"
     assert not re.search(r"demo-[0-9a-f]{16}", out), "the demo API key was printed"
     assert not list(Path(env["TMPDIR"]).glob("fts-debug.*")), "temporary files were left behind"

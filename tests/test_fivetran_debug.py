@@ -18,14 +18,22 @@ def stage(project: Path) -> None:
     subprocess.run(["bash", str(ROOT / "tools" / "stage.sh"), str(project)], check=True)
 
 
-def test_fivetran_debug_syncs_750_records_into_warehouse_db_and_saves_the_cursor(api, tmp_path):
+def fivetran_debug(tmp_path: Path, configuration: dict) -> tuple:
+    """Stages the shipped files into tmp_path/project and runs the real `fivetran debug` on them with `configuration`
+    (written to tmp_path/configuration.json); returns the project folder and the CLI's output (stdout + stderr)."""
     project = tmp_path / "project"
     stage(project)
-    (tmp_path / "configuration.json").write_text(json.dumps(configuration(api)))
+    (tmp_path / "configuration.json").write_text(json.dumps(configuration))
     result = subprocess.run(
         ["fivetran", "debug", str(project), "--configuration", str(tmp_path / "configuration.json")],
         cwd=project, env=cli_environment(tmp_path / "home"), capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
+    result.output = result.stdout + result.stderr
+    return project, result
+
+
+def test_fivetran_debug_syncs_750_records_into_warehouse_db_and_saves_the_cursor(api, tmp_path):
+    project, result = fivetran_debug(tmp_path, configuration(api))
+    output = result.output
     assert result.returncode == 0, output[-3000:]
     assert "SYNC SUCCEEDED" in output and API_KEY not in output
     assert "Upserts         | 750" in output and "Checkpoints     | 7" in output

@@ -2,14 +2,12 @@
 quarantined with a reason naming the field, kept escaped and loadable, and the sync goes on (through fivetran debug)."""
 
 import json
-import subprocess
 
 import duckdb
 from support import API_KEY, configuration
-from test_fivetran_debug import stage
+from test_fivetran_debug import fivetran_debug
 
 from contracts import check_records
-from tools.engine import cli_environment
 from tools.fts_api import FtsApiServer, generate_record
 
 SEED = 42
@@ -45,13 +43,8 @@ def test_each_poison_record_is_rejected_alone_with_a_reason_naming_its_field():
 def test_fivetran_debug_loads_the_valid_records_and_quarantines_each_poison_record(tmp_path):
     served = {offset: item for offset, (item, _, _) in POISON.items()}
     with FtsApiServer(records=300, api_key=API_KEY, seed=SEED, served_instead=served) as api:
-        project = tmp_path / "project"
-        stage(project)
-        (tmp_path / "configuration.json").write_text(json.dumps(configuration(api)))
-        result = subprocess.run(
-            ["fivetran", "debug", str(project), "--configuration", str(tmp_path / "configuration.json")],
-            cwd=project, env=cli_environment(tmp_path / "home"), capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
+        project, result = fivetran_debug(tmp_path, configuration(api))
+    output = result.output
     assert result.returncode == 0 and "SYNC SUCCEEDED" in output, output[-3000:]
     assert f"{300 - len(POISON)} records loaded, {len(POISON)} rejected" in output
     with duckdb.connect(str(project / "files" / "warehouse.db"), read_only=True) as db:

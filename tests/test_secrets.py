@@ -4,13 +4,11 @@ or crash report, and the other server receives nothing. (Every in-process sync a
 conftest's `sync_runner`; tests/test_cassettes.py checks that no cassette holds a key.)"""
 
 import json
-import subprocess
 from pathlib import Path
 
 from support import API_KEY, Recorder, configuration, refreshing
-from test_fivetran_debug import stage
+from test_fivetran_debug import fivetran_debug
 
-from tools.engine import cli_environment
 from tools.fts_api import Fault, FtsApiServer
 
 
@@ -22,12 +20,7 @@ def test_a_redirect_to_another_origin_fails_the_sync_and_nothing_anywhere_holds_
     with Recorder() as other:
         target = f"http://localhost:{other.server_address[1]}/fts_data"
         with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("redirect", location=target, at=3)]) as api:
-            project = tmp_path / "project"
-            stage(project)
-            (tmp_path / "configuration.json").write_text(json.dumps(configuration(api)))
-            result = subprocess.run(
-                ["fivetran", "debug", str(project), "--configuration", str(tmp_path / "configuration.json")],
-                cwd=project, env=cli_environment(tmp_path / "home"), capture_output=True, text=True, timeout=300)
+            project, result = fivetran_debug(tmp_path, configuration(api))
             base_url, cursors = api.base_url, [request["cursor"] for request in api.requests]
         output = result.stdout + result.stderr
         assert result.returncode != 0 and "SYNC FAILED" in output, output[-3000:]

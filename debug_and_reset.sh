@@ -277,7 +277,7 @@ print_state() {
     local state_file="$PROJECT_DIR/files/state.json"
     if [[ -f "$state_file" ]]; then
         local state
-        state=$("$PYTHON" "$PROJECT_DIR/tools/state_summary.py" "$state_file" 2>/dev/null || cat "$state_file")
+        state=$(cd "$PROJECT_DIR" && "$PYTHON" -m tools.state_summary "$state_file" 2>/dev/null || cat "$state_file")
         echo "Next sync state: $state"
     else
         echo "Next sync state: (none saved: files/state.json does not exist)"

@@ -267,17 +267,20 @@ class FtsClient:
         return _page(response, where, cursor)
 
 
+def _last_try(error: Exception) -> Exception:
+    """What went wrong on the last try: urllib3's reason inside requests' error (e.g. a ReadTimeoutError)."""
+    cause = error.args[0] if error.args and isinstance(error.args[0], Exception) else error
+    return getattr(cause, "reason", None) or cause
+
+
 def _is_connect_error(error: Exception) -> bool:
     """True when no connection could be made (urllib3's NewConnectionError and NameResolutionError are
     ConnectTimeoutErrors), as opposed to one that broke after it was made."""
-    cause = error.args[0] if error.args and isinstance(error.args[0], Exception) else error
-    return isinstance(getattr(cause, "reason", cause), ConnectTimeoutError)
+    return isinstance(_last_try(error), ConnectTimeoutError)
 
 
 def _reason(error: Exception) -> str:
-    """What went wrong on the last try: urllib3's reason inside requests' error (e.g. ReadTimeoutError: …)."""
-    cause = error.args[0] if error.args and isinstance(error.args[0], Exception) else error
-    reason = getattr(cause, "reason", None) or cause
+    reason = _last_try(error)
     return f"{type(reason).__name__}: {reason}"[:300]
 
 

@@ -195,13 +195,10 @@ class Quarantine:
                 self.keys[rejection.record_id] = rejection.key
         if self.keys:
             for record in verdict.valid:
-                key = self.keys.pop(record.get("record_id"), None)
-                if key:
-                    op.delete(REJECTED_TABLE, {"rejection_key": key})
-                    self.changed = True
+                self.forget(record.get("record_id"))
 
-    def forget(self, record_id: str) -> None:
-        """The record is gone from the API: its rejected row, if it has one, is deleted."""
+    def forget(self, record_id) -> None:
+        """The record arrived valid, or is gone from the API: its rejected row, if it has one, is deleted."""
         key = self.keys.pop(record_id, None)
         if key:
             op.delete(REJECTED_TABLE, {"rejection_key": key})

@@ -1,37 +1,28 @@
 """Prints a sync state (files/state.json) for people: the tracked record_ids summarised, not printed whole.
 
-    python tools/state_summary.py files/state.json
+    python -m tools.state_summary files/state.json     (from the project folder)
 
-Used by debug_and_reset.sh for its "Next sync state" line. Standard library only, so that it runs by its path."""
+Used by debug_and_reset.sh for its "Next sync state" line; the ids are read with the connector's own decoding
+(`fts_connector.refresh.RecordIds`)."""
 
-import base64
 import json
 import sys
-import zlib
 from pathlib import Path
 
+from fts_connector.refresh import RecordIds
+
 QUARANTINE_SHOWN = 5  # quarantined record_ids printed in full up to this many
-
-
-def _flags_set(text: str | None) -> int:
-    """How many flags are 1 (fts_connector/refresh.py: the binary digits of one number after a leading 1)."""
-    return bin(int.from_bytes(base64.b64decode(text), "big")).count("1") - 1 if text else 0
 
 
 def summarise_record_ids(member: dict) -> str:
     if member.get("beyond_bound"):
         return "not tracked (beyond the bound: deletes are skipped)"
     size = len(json.dumps(member, separators=(",", ":")))
-    text = (f"{member.get('count', 0)} tracked ({size:,} bytes), {_flags_set(member.get('missed'))} missed by the "
-            "last completed refresh")
-    if "seen" in member:
-        text += f", {_returned(member)} returned by the running refresh"
+    ids = RecordIds(member)
+    text = f"{ids.count} tracked ({size:,} bytes), {sum(ids.missed)} missed by the last completed refresh"
+    if ids.seen is not None:  # ids first loaded by the running refresh are the added ones
+        text += f", {sum(ids.seen) + len(ids.added)} returned by the running refresh"
     return text
-
-
-def _returned(member: dict) -> int:
-    added = sum(len(json.loads(zlib.decompress(base64.b64decode(block)))) for block in member.get("added", []))
-    return _flags_set(member.get("seen")) + added
 
 
 def summarise(state: dict) -> dict:

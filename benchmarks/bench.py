@@ -66,21 +66,25 @@ class Case:
     prefetch: bool = True
     checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
     alone: bool = False  # into benchmarks.alone's CountingSink instead of the engine
+    detect_deletes: bool = True
 
     @property
     def floor_key(self) -> tuple:
-        """(N, records per checkpoint): cases with the same key have the same number of checkpoints."""
-        return self.records, math.ceil(self.checkpoint_every / self.page_size) * self.page_size
+        """(N, records per checkpoint, whether the cadence widens with the tracked ids): cases with the same key have
+        the same number of checkpoints."""
+        return self.records, math.ceil(self.checkpoint_every / self.page_size) * self.page_size, self.detect_deletes
 
     def arguments(self) -> list:
         return ["alone" if self.alone else "connector", "--records", str(self.records),
                 "--page-size", str(self.page_size), "--latency-ms", str(self.latency_ms), "--contract", self.contract,
-                "--prefetch", "true" if self.prefetch else "false", "--checkpoint-every", str(self.checkpoint_every)]
+                "--prefetch", "true" if self.prefetch else "false", "--checkpoint-every", str(self.checkpoint_every),
+                "--detect-deletes", "true" if self.detect_deletes else "false"]
 
     def describe(self) -> str:
         alone = "alone " if self.alone else ""
         return (f"{alone}N={self.records} page {self.page_size} latency {self.latency_ms} ms contract {self.contract} "
-                f"prefetch {'on' if self.prefetch else 'off'} checkpoint_every {self.checkpoint_every}")
+                f"prefetch {'on' if self.prefetch else 'off'} checkpoint_every {self.checkpoint_every}"
+                + ("" if self.detect_deletes else " detect_deletes off"))
 
 
 def plan(records: list, million: bool) -> list:
@@ -89,6 +93,7 @@ def plan(records: list, million: bool) -> list:
     smallest, largest = min(records), max(records)
     cases.append(Case(smallest, latency_ms=50, prefetch=False))
     cases.append(Case(largest, contract="off"))
+    cases.append(Case(largest, detect_deletes=False))
     cases += [Case(largest, checkpoint_every=cadence) for cadence in CADENCES]
     if million:
         cases.append(Case(MILLION))
@@ -140,7 +145,8 @@ def measure_connector(case: Case) -> dict:
 def measure_floor(case: Case) -> dict:
     """One run of the floor for `case`."""
     result = run_case_process(["floor", "--records", str(case.records), "--page-size", str(case.page_size),
-                               "--checkpoint-every", str(case.checkpoint_every)])
+                               "--checkpoint-every", str(case.checkpoint_every),
+                               "--detect-deletes", "true" if case.detect_deletes else "false"])
     verify(result, f"floor for {case.describe()}")
     return result
 
@@ -157,7 +163,8 @@ def run_all(cases: list, repeat: int = 1) -> tuple:
         measured_floors = set()
         for number, case in enumerate(cases, 1):
             if not case.alone and case.floor_key not in measured_floors:
-                progress(f"(round {round_number}) floor N={case.records} per checkpoint {case.floor_key[1]} ...")
+                progress(f"(round {round_number}) floor N={case.records} per checkpoint "
+                         f"{floor_cadence(*case.floor_key[1:])} ...")
                 floor_runs.setdefault(case.floor_key, []).append(measure_floor(case))
                 measured_floors.add(case.floor_key)
                 progress(f"  {json.dumps(floor_runs[case.floor_key][-1])}")
@@ -259,15 +266,20 @@ def alone_table(rows: list) -> list:
         for row in rows if row["case"].alone])
 
 
+def floor_cadence(records_per_checkpoint: int, widening: bool) -> str:
+    """The floor's cadence: with `detect_deletes` (widening), a tenth of the records loaded so far once that is more."""
+    return f"{records_per_checkpoint:,}" + (" (widening)" if widening else "")
+
+
 def floor_table(floors: dict) -> list:
     columns = [("N", "r"), ("page_size", "r"), ("checkpoint_every", "r"), ("records per checkpoint", "r"),
                ("seconds", "r"), ("records/s", "r"), ("generating s", "r"), ("checkpoints", "r"),
                ("CPU s (main thread)", "r"), ("peak RSS MB", "r")]
     return markdown_table(columns, [
-        [f"{row['records']:,}", f"{row['page_size']}", f"{row['checkpoint_every']:,}", f"{cadence:,}",
+        [f"{row['records']:,}", f"{row['page_size']}", f"{row['checkpoint_every']:,}", floor_cadence(cadence, widening),
          f"{row['seconds']:.2f}", f"{rate(row):,.0f}", f"{row['generate_seconds']:.2f}", f"{row['checkpoints']:,}",
          cpu(row), f"{row['peak_rss_mb']:.1f}"]
-        for (_, cadence), row in sorted(floors.items())])
+        for (_, cadence, widening), row in sorted(floors.items())])
 
 
 def find(rows: list, **fields) -> dict | None:
@@ -349,8 +361,9 @@ def repeats_note(rows: list, floors: dict) -> list:
     lines += [f"- {row['case'].describe()}: {', '.join(f'{s:.2f}' for s in row['runs'])}"
               + (f" (ratios {', '.join(f'{r:.3f}' for r in row['round_ratios'])})" if "round_ratios" in row else "")
               for row in rows]
-    lines += [f"- floor N={n} records per checkpoint {cadence}: {', '.join(f'{s:.2f}' for s in floor['runs'])}"
-              for (n, cadence), floor in sorted(floors.items())]
+    lines += [f"- floor N={n} records per checkpoint {floor_cadence(cadence, widening)}: "
+              f"{', '.join(f'{s:.2f}' for s in floor['runs'])}"
+              for (n, cadence, widening), floor in sorted(floors.items())]
     return [*lines, ""]
 
 

@@ -1,8 +1,9 @@
 """One measured case, meant to run in its own process: prints one JSON line with what it measured.
 
     python -m benchmarks.case connector --records N [--page-size P] [--latency-ms L] [--contract enforce|off]
-        [--prefetch true|false] [--checkpoint-every C] [--base-url URL]
-    python -m benchmarks.case floor --records N [--page-size P] [--checkpoint-every C]
+        [--prefetch true|false] [--checkpoint-every C] [--detect-deletes true|false]
+        [--base-url URL]
+    python -m benchmarks.case floor --records N [--page-size P] [--checkpoint-every C] [--detect-deletes true|false]
     python -m benchmarks.case alone --records N [the connector's options]
 
 A connector case syncs connector.py from the reference API at `--base-url`; without it, the case starts the API
@@ -81,12 +82,13 @@ def connector_configuration(args, base_url: str) -> dict:
     return {
         "api_key": API_KEY, "base_url": base_url, "page_size": str(args.page_size),
         "checkpoint_every": str(args.checkpoint_every), "contract_mode": args.contract, "prefetch": args.prefetch,
+        "detect_deletes": args.detect_deletes,
     }
 
 
 def floor_configuration(args) -> dict:
     return {"records": str(args.records), "page_size": str(args.page_size),
-            "checkpoint_every": str(args.checkpoint_every)}
+            "checkpoint_every": str(args.checkpoint_every), "detect_deletes": args.detect_deletes}
 
 
 def timed(sync) -> tuple:
@@ -168,6 +170,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--contract", choices=("enforce", "strict", "off"), default="enforce")
     parser.add_argument("--prefetch", choices=("true", "false"), default="true")
     parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--detect-deletes", choices=("true", "false"), default="true")
     parser.add_argument("--base-url", help="a running reference API (key 'bench-key'); default: start one")
     return parser.parse_args(argv)
 

@@ -4,10 +4,13 @@
 memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints with the same
 rule as the connector (after a page, once at least `checkpoint_every` records were upserted since the last
 checkpoint, and at the end unless the last checkpoint saved the final state), so it makes the same number of
-checkpoints. The states are those the connector saves:
-`{"next_cursor": <the API's cursor of the next page, or on the last page the cursor that fetched it>}`.
+checkpoints; as the connector's first sync does with `detect_deletes`, it waits for a tenth of the records loaded so
+far once that is more (`fts_connector.refresh.records_per_checkpoint`). Its states hold only what any cursor-based
+connector must save: `{"next_cursor": <the API's cursor of the next page, or on the last page the cursor that fetched
+it>}` (the connector's also carry its full refresh and record_ids, which is part of what the ratio measures).
 
-Configuration (all strings): `records`, `page_size`, `checkpoint_every`, and `seed` (default "42").
+Configuration (all strings): `records`, `page_size`, `checkpoint_every`, `detect_deletes` (default "true": the cadence
+as the connector's with it) and `seed` (default "42").
 The seconds spent generating records are logged (`floor generated N records in S s`) so a reader can see how much
 of the floor is the data source rather than the SDK.
 """
@@ -19,6 +22,7 @@ from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
 from fts_connector import TABLE
+from fts_connector.refresh import records_per_checkpoint
 from fts_connector.schema import tables
 from tools.fts_api import CursorCodec, generate_record
 
@@ -44,6 +48,7 @@ def update(configuration: dict, state: dict):
     page_size = int(configuration["page_size"])
     checkpoint_every = int(configuration["checkpoint_every"])
     seed = int(configuration.get("seed", "42"))
+    tracking = configuration.get("detect_deletes", "true") == "true"
     codec = CursorCodec(seed, CURSOR_EPOCH)
     since_checkpoint, saved = 0, None
     generating = 0.0
@@ -56,7 +61,8 @@ def update(configuration: dict, state: dict):
             op.upsert(TABLE, record)
         since_checkpoint += len(page)
         state = {"next_cursor": resume_cursor(codec, start, end, records)}
-        if since_checkpoint >= checkpoint_every or (end == records and state != saved):
+        cadence = records_per_checkpoint(checkpoint_every, end if tracking else 0)
+        if since_checkpoint >= cadence or (end == records and state != saved):
             op.checkpoint(state)
             since_checkpoint, saved = 0, state
     log.info(f"floor generated {records} records in {generating:.3f} s")

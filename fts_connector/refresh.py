@@ -7,7 +7,8 @@ The state holds two members for this (besides `next_cursor` and `quarantined`):
   `full_refresh_hours` ago; a refresh that stopped before its last page is continued by the next sync from its cursor.
 - `record_ids` (only with `detect_deletes`): the record_ids the connector has loaded (into either table), with one
   flag per id saying whether the last completed refresh returned it, and, while a refresh runs, whether this refresh
-  has returned it so far. They are stored sorted, as JSON, zlib-compressed and base64-encoded (see `encode_ids`).
+  has returned it so far. They are stored sorted and compact (see `encode_ids`): UUIDs, as the FTS API sends, packed
+  as 16 bytes each.
 
 Never a false delete: when a refresh completes, a loaded record is soft-deleted only if this refresh AND the previous
 completed one both did not return it. One refresh can miss a record the API still serves (a record removed behind
@@ -18,18 +19,29 @@ refresh, together with the checkpoint that records it (a refresh that fails or s
 
 Limits: a record that two consecutive refreshes both fail to return while the API serves it (removals behind the
 position at the same place in both, or an API that ends its pagination early twice) would be deleted; it comes back
-to life as soon as a sync returns it. The whole state goes with every checkpoint, so a refresh of N records writes
-about N / checkpoint_every times the tracked ids (benchmarks/REFRESH.md).
+to life as soon as a sync returns it. The whole state goes with every checkpoint: see `records_per_checkpoint` for how
+the checkpoints keep that cost in proportion to the records they save (benchmarks/REFRESH.md).
 """
 
 import base64
 import json
+import re
 import zlib
 from datetime import datetime, timedelta, timezone
 
 from fivetran_connector_sdk import Logging as log
 
 MAX_TRACKED_IDS = 120_000  # the most record_ids tracked for delete detection (the state stays under 4 MB)
+IDS_PER_RECORD_SAVED = 10  # a checkpoint carries at most about this many tracked ids per record it saves
+
+
+def records_per_checkpoint(checkpoint_every: int, tracked_ids: int) -> int:
+    """How many records a checkpoint waits for: `checkpoint_every`, or a tenth of the tracked record_ids when that is
+    more. Every checkpoint carries the whole state, ids included (21.3 bytes per UUID): at a fixed cadence, a refresh
+    of N records would write them N / checkpoint_every times, which grows with N squared (at 100,000 records and the
+    default 100: 1,000 checkpoints of up to 2.1 MB). This way the ids add about 213 bytes per record saved whatever N;
+    up to 1,000 tracked ids (750 records included) nothing changes, and a failed refresh re-reads at most a tenth."""
+    return max(checkpoint_every, tracked_ids // IDS_PER_RECORD_SAVED)
 
 
 def utc_now() -> datetime:
@@ -37,13 +49,27 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+PACKED_UUIDS = "uuid:"  # the prefix of ids packed as UUIDs (not a base64 character: the other form never has it)
+_UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*")
+
+
 def encode_ids(ids) -> str:
-    """Sorted record_ids as a compact, deterministic text: JSON, zlib-compressed, base64."""
-    text = json.dumps(sorted(ids), separators=(",", ":"))
+    """Sorted record_ids as a compact, deterministic text. When every id is a lowercase UUID (what the FTS API sends):
+    `uuid:` and their 16 bytes each, base64 (21.3 characters per id; as JSON and zlib they took 28). Otherwise: JSON,
+    zlib-compressed, base64. The state goes whole with every checkpoint, so its size is what a checkpoint costs."""
+    ids = sorted(ids)
+    joined = "".join(ids)
+    if ids and set(map(len, ids)) == {36} and _UUIDS.fullmatch(joined):
+        return PACKED_UUIDS + base64.b64encode(bytes.fromhex(joined.replace("-", ""))).decode("ascii")
+    text = json.dumps(ids, separators=(",", ":"))
     return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
 
 
 def decode_ids(text: str) -> list:
+    if text.startswith(PACKED_UUIDS):
+        digits = base64.b64decode(text[len(PACKED_UUIDS):]).hex()
+        return [f"{digits[i:i + 8]}-{digits[i + 8:i + 12]}-{digits[i + 12:i + 16]}-{digits[i + 16:i + 20]}-"
+                f"{digits[i + 20:i + 32]}" for i in range(0, len(digits), 32)]
     return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
 
 
@@ -233,6 +259,10 @@ class FullRefresh:
     @property
     def changed(self) -> bool:
         return self.completed or (self.ids is not None and self.ids.changed)
+
+    def records_per_checkpoint(self, checkpoint_every: int) -> int:
+        tracked = self.ids.count if self.ids is not None and not self.ids.beyond_bound else 0
+        return records_per_checkpoint(checkpoint_every, tracked)
 
     def state(self) -> dict:
         member = {"last_completed_at": self.last_completed_at}

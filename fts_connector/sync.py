@@ -2,7 +2,8 @@
 
 The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below, and
 `full_refresh` and `record_ids`, see `refresh.py`). It is checkpointed at page boundaries once at least
-`checkpoint_every` records were upserted since the last checkpoint, and once more at the end if the state has moved
+`checkpoint_every` records (or, with many tracked record_ids, a tenth of their count: `refresh.records_per_checkpoint`)
+were upserted since the last checkpoint, and once more at the end if the state has moved
 since or the sync has not checkpointed yet: every sync that ends well (or stops early) saves its final cursor. A
 checkpoint due after a page is taken when the next page is in hand, before its rows; when that page is the last and
 holds fewer than `checkpoint_every` records, the two are saved together by the final checkpoint (so that a full refresh
@@ -312,7 +313,7 @@ def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_
             progress.drift.merge(verdict.drift)
             log.info(f"page {progress.pages}: {verdict.received} records ({progress.records + progress.rejected} "
                      f"total, {len(verdict.rejected)} rejected), cursor {short(page.cursor)}")
-            progress.due = progress.since_checkpoint >= settings.checkpoint_every
+            progress.due = progress.since_checkpoint >= full_refresh.records_per_checkpoint(settings.checkpoint_every)
 
 
 def _record_ids(verdict: Verdict):

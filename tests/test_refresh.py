@@ -2,6 +2,7 @@
 
 The schedule reads an injected clock (`fts_connector.refresh.utc_now`); nothing waits."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -256,3 +257,21 @@ def test_a_cursor_restart_in_the_middle_of_a_refresh_starts_it_over_and_forgets_
     assert "restarting from the first page as a full refresh" in run.log and run.counts["Deletes"] == 0
     assert run.state["full_refresh"] == {"last_completed_at": (T0 + timedelta(hours=24)).isoformat()}
     assert missed(run) == [record_id(GONE)]
+
+
+def ids_bytes_per_record(run, records: int) -> float:
+    """What the tracked ids added to the states of a sync's checkpoints, per record loaded."""
+    return sum(len(json.dumps(state.get("record_ids", {}))) for state in run.checkpoints) / records
+
+
+def test_with_many_tracked_ids_a_checkpoint_waits_for_a_tenth_of_them(sync_runner, clock):
+    with FtsApiServer(records=1_500, api_key=API_KEY) as api:
+        small = {"page_size": "20", "checkpoint_every": "20"}
+        widened = sync_runner(configuration(api, **small))
+        fixed = sync_runner(configuration(api, **small, detect_deletes="false"), {}, "fixed")
+    assert len(fixed.checkpoints) == 75 and ids_bytes_per_record(fixed, 1_500) < 5
+    assert len(widened.checkpoints) == 27 and ids_bytes_per_record(widened, 1_500) < 260  # every 20: 800 bytes
+    saved = [0] + [refresh.RecordIds(state["record_ids"]).count for state in widened.checkpoints]
+    gaps = [(after - before, before) for before, after in zip(saved, saved[1:], strict=False)][:-1]  # [-1]: the end
+    assert all(gap >= max(20, before // 10) for gap, before in gaps)
+    assert widened.state["record_ids"]["count"] == 1_500 and live(widened) == 1_500

@@ -46,14 +46,15 @@ def test_without_fts_api_key_it_explains_and_changes_nothing(cassettes):
 
 def test_a_successful_recording_replaces_the_normal_cassettes_scrubbed_with_a_drift_report(cassettes):
     before = snapshot(cassettes)
-    with FtsApiServer(records=1000, api_key=KEY, seed=7) as api:
+    with FtsApiServer(records=1500, api_key=KEY, seed=7) as api:  # past 1,000 ids the checkpoints widen
         result = refresh(cassettes, FTS_API_KEY=KEY, FTS_BASE_URL=api.base_url)
     assert result.returncode == 0, result.stderr
     after = snapshot(cassettes)
     assert [name for name in sorted(after) if after[name] != before[name]] == sorted(f"{n}.yaml" for n in NORMAL)
     assert all(KEY not in text.decode() for text in after.values())
-    assert "full_sync: 1000 records in 10 pages" in result.stdout and "resume_mid_sync: 700 records" in result.stdout
-    assert "fields beyond the contract: last_updated_epoch (1000)" in result.stdout
+    assert "full_sync: 1500 records in 15 pages" in result.stdout and "resume_mid_sync: 1200 records" in result.stdout
+    assert "replayed full_sync: 1500 records in 15 pages, 13 checkpoints, as recorded" in result.stdout
+    assert "fields beyond the contract: last_updated_epoch (1500)" in result.stdout
     assert "replaced 4 cassettes" in result.stdout
 
 

@@ -1,11 +1,14 @@
 """The record_ids kept for delete detection: their encoding, the two-refresh rule, and how the state shows them."""
 
+import base64
 import json
+import uuid
+import zlib
 
 from fivetran_connector_sdk import Logging
 
 from fts_connector import refresh
-from fts_connector.refresh import RecordIds, decode_flags, decode_ids, encode_flags, encode_ids
+from fts_connector.refresh import PACKED_UUIDS, RecordIds, decode_flags, decode_ids, encode_flags, encode_ids
 from tools.state_summary import summarise
 
 
@@ -23,6 +26,28 @@ def test_the_encoding_is_sorted_deterministic_and_round_trips():
     assert encode_ids(ids(3, 1, 2)) == encode_ids(ids(1, 2, 3))
     assert decode_ids(encode_ids(ids(3, 1, 2))) == ids(1, 2, 3)
     assert decode_ids(encode_ids(["a\nb", "é", '"q"'])) == sorted(["a\nb", "é", '"q"'])
+
+
+UUIDS = [str(uuid.UUID(int=n * 7919 ** 9, version=4)) for n in range(1, 301)]
+
+
+def test_uuids_pack_into_16_bytes_each_and_round_trip_sorted():
+    text = encode_ids(reversed(UUIDS))
+    assert text.startswith(PACKED_UUIDS) and len(text) == len(PACKED_UUIDS) + 4 * -(-16 * 300 // 3)  # base64
+    assert decode_ids(text) == sorted(UUIDS)
+
+
+def test_ids_not_all_lowercase_uuids_keep_the_json_form_and_round_trip():
+    split = [UUIDS[0][:30], UUIDS[0][30:] + UUIDS[1]]  # joined, they read as two UUIDs
+    for mixed in (UUIDS[:3] + ["id-1"], [UUIDS[0].upper()], split, ["-" * 36]):
+        text = encode_ids(mixed)
+        assert not text.startswith(PACKED_UUIDS) and decode_ids(text) == sorted(mixed)
+
+
+def test_ids_saved_by_the_previous_version_still_decode():
+    saved = base64.b64encode(zlib.compress(json.dumps(sorted(UUIDS[:5])).encode(), 9)).decode()  # JSON, zlib, base64
+    assert decode_ids(saved) == sorted(UUIDS[:5])
+    assert RecordIds({"count": 5, "known": saved}).known == sorted(UUIDS[:5])
 
 
 def test_only_what_two_consecutive_completed_refreshes_missed_is_deleted():

@@ -39,9 +39,14 @@ class SyncRun:
     project: Path
     counts: dict | None
     state: dict
-    checkpoints: list = field(default_factory=list)
+    checkpoint_texts: list = field(default_factory=list)  # each checkpoint's state as the SDK sent it (JSON)
     log: str = ""
     error: BaseException | None = None
+
+    @property
+    def checkpoints(self) -> list:
+        """Each checkpoint's state, parsed when asked (parsing them during the sync would add to its time)."""
+        return [json.loads(text) for text in self.checkpoint_texts]
 
     @property
     def cursors(self) -> list:
@@ -92,7 +97,7 @@ def run_sync(project: Path, configuration: dict, state: dict | None = None, conn
 
     def spy(sync, checkpoint):
         original(sync, checkpoint)
-        checkpoints.append(json.loads(checkpoint.state_json))
+        checkpoints.append(checkpoint.state_json)
 
     output = io.StringIO()
     runner._Sync.checkpoint = spy

@@ -40,7 +40,8 @@ def records_per_checkpoint(checkpoint_every: int, tracked_ids: int) -> int:
     more. Every checkpoint carries the whole state, ids included (21.3 bytes per UUID): at a fixed cadence, a refresh
     of N records would write them N / checkpoint_every times, which grows with N squared (at 100,000 records and the
     default 100: 1,000 checkpoints of up to 2.1 MB). This way the ids add about 213 bytes per record saved whatever N;
-    up to 1,000 tracked ids (750 records included) nothing changes, and a failed refresh re-reads at most a tenth."""
+    with the default 100, nothing changes up to 1,000 tracked ids (750 records included). A failed refresh re-reads
+    at most a tenth of the tracked ids' count."""
     return max(checkpoint_every, tracked_ids // IDS_PER_RECORD_SAVED)
 
 

@@ -123,8 +123,8 @@ PARAMETERS = {parameter.name: parameter for parameter in (
     Parameter("page_size", "Page size", "text", "100", "integer 1–200", "records per request",
               lambda text: _integer("page_size", text, 1, 200)),
     Parameter("checkpoint_every", "Checkpoint every", "text", "100", "integer ≥ 1",
-              "checkpoint at the first page boundary after this many records (with over 1,000 tracked record_ids: "
-              "after a tenth of their count, if more)",
+              "checkpoint at the first page boundary after this many records, or after a tenth of the tracked "
+              "record_ids if more (`detect_deletes`)",
               lambda text: _integer("checkpoint_every", text, 1, None)),
     Parameter("contract_mode", "Data contract mode", "dropdown", "enforce", "`enforce`, `strict`, `off`",
               "what the data contract does with a record that breaks a hard rule",

@@ -1,10 +1,10 @@
 """The FTS record as the API sends it: the 14 documented fields, in documented order, with their warehouse types,
-and the hard rules. A record that breaks one is quarantined in ``fts_records_rejected``, one reason per broken rule.
+the hard rules, and the coercions that load a value of another kind losslessly (``COERCIONS``). A record that breaks
+a hard rule is quarantined in ``fts_records_rejected``, one reason per broken rule.
 
-A batch is one DataFrame (``contracts.check.wire_frame``): ``item`` (the item as sent), then one column per field
-holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans are not numbers; a value
-breaks at most one hard rule; nulls break none (only ``record_id`` is required). ``4.0``/``"4"`` are integers, and a
-number in a STRING field but ``record_id`` loads as its text (``contracts.check.COERCIONS``).
+The model validates a batch as one DataFrame (``fts_connector.validation.wire_frame``): ``item`` (the item as sent),
+then one column per field holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans
+are not numbers; a value breaks at most one hard rule; nulls break none (only ``record_id`` is required).
 """
 
 from __future__ import annotations
@@ -139,6 +139,16 @@ class FtsRecord(pa.DataFrameModel):
 #: The 14 documented fields, in the documented order, with their Fivetran (warehouse) types.
 FIELD_TYPES = {name: column.metadata["warehouse_type"]
                for name, column in FtsRecord.to_schema().columns.items() if column.metadata}
+#: (warehouse type, kind of value sent) -> what loading does with it; anything else loads as sent.
+COERCIONS = {
+    ("STRING", "integer"): "decimal text: 123 -> '123' (not for record_id, which must be a string)",
+    ("STRING", "number"): "shortest round-trip text: 12.5 -> '12.5' (finite numbers only)",
+    ("NAIVE_DATE", "string"): "surrounding whitespace trimmed: ' 2024-01-05 ' -> '2024-01-05'",
+    ("DOUBLE", "integer"): "float: 3 -> 3.0",
+    ("DOUBLE", "string"): "decimal text parsed: '12.5' -> 12.5, ' -3 ' -> -3.0",
+    ("INT", "number"): "integral float: 4.0 -> 4",
+    ("INT", "string"): "integer text parsed: '4' -> 4, ' 4.0 ' -> 4",
+}
 
 
 class _Absent:
@@ -149,7 +159,7 @@ class _Absent:
 ABSENT = _Absent()  # the value of a documented field the item does not send
 
 # ---- what a value is, in JSON terms (one code per cell; numpy scalars and subclasses by what they are) --------------
-NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = range(7)  # NOTHING: null or absent
+NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = range(1, 8)  # NOTHING: null or absent
 _KIND = {_Absent: NOTHING, type(None): NOTHING, str: TEXT, int: INTEGER, float: NUMBER, bool: BOOLEAN,
          dict: NESTED, list: NESTED, tuple: NESTED, set: NESTED, frozenset: NESTED}
 _UNIFORM = {"string": TEXT, "integer": INTEGER, "floating": NUMBER}  # pandas' own inference, at C speed
@@ -161,12 +171,11 @@ def kinds(column: pd.Series) -> np.ndarray:
     uniform = _UNIFORM.get(pd.api.types.infer_dtype(column, skipna=False))
     if uniform is not None:
         return np.full(len(column), uniform, dtype=np.int8)
-    values = column.tolist()
-    codes = [_KIND.get(type(v)) for v in values]
-    if None in codes:
-        codes = [c if c is not None else next(k for t, k in _BY_CLASS if isinstance(v, t))
-                 for c, v in zip(codes, values, strict=True)]
-    return np.array(codes, dtype=np.int8)
+    return np.array([_KIND.get(type(v)) or _kind_of(v) for v in column.tolist()], dtype=np.int8)
+
+
+def _kind_of(value) -> int:
+    return next(kind for classes, kind in _BY_CLASS if isinstance(value, classes))
 
 
 def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[np.ndarray, np.ndarray]:
@@ -236,13 +245,6 @@ def is_day(text: str) -> bool:
         return datetime.date.fromisoformat(text) is not None
     except ValueError:
         return False
-
-
-def absent(column: pd.Series) -> np.ndarray:
-    """Which cells are ABSENT (none, at C speed, when pandas infers one type for the column)."""
-    if pd.api.types.infer_dtype(column, skipna=False) in _UNIFORM:
-        return np.zeros(len(column), dtype=bool)
-    return (column.map(type) == _Absent).to_numpy()
 
 
 def _objects(item: pd.Series) -> np.ndarray:

@@ -15,21 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import (
-    COERCIONS,
-    FIELD_TYPES,
-    REJECTED_TABLE_COLUMNS,
-    Drift,
-    FtsRecord,
-    Rejection,
-    Verdict,
-    check_records,
-    rules_markdown,
-    validate_table,
-)
-from contracts.check import canonical_json, json_safe, wire_frame
-from contracts.drift import MAX_FIELDS, MAX_VALUES, OTHER
+from contracts import COERCIONS, FIELD_TYPES, FtsRecord, rules_markdown, validate_table
 from contracts.fts_record import ABSENT, good_field_name
+from fts_connector.drift import MAX_FIELDS, MAX_VALUES, OTHER, Drift
+from fts_connector.quarantine import Rejection, canonical_json, json_safe
+from fts_connector.schema import REJECTED_TABLE_COLUMNS
+from fts_connector.validation import Verdict, check_records, wire_frame
 
 FAST = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -694,7 +685,7 @@ def test_the_contract_is_enforced_even_when_pandera_validation_is_switched_off()
 
 
 def test_check_pages_gives_each_page_the_verdict_check_records_would_and_the_batchs_drift_once():
-    from contracts import check_pages
+    from fts_connector.validation import check_pages
     from tools.fts_api import FtsApiServer
 
     with FtsApiServer(records=40, bad_records=6) as api:

@@ -122,7 +122,7 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*DOUBLES, name="not_finite", meaning="NaN or ±Infinity (or a number too large for a double)")
     def _finite(cls, value: Series) -> Series:
-        is_number, x = numbers_in(value, DECIMAL_TEXT)
+        is_number, x = numbers_in(value, DECIMAL_TEXT, kinds(value))
         return _ok(value, ~is_number | np.isfinite(x))
 
     @rule(*INTS, name="not_an_integer", meaning="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
@@ -132,7 +132,7 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*INTS, name="out_of_int32_range", meaning="an integer outside the 32-bit signed range")
     def _int32(cls, value: Series) -> Series:
-        integral, x = integers_in(value)
+        integral, x = integers_in(value, kinds(value))
         return _ok(value, ~integral | ((x >= INT32[0]) & (x <= INT32[1])))
 
 
@@ -178,10 +178,10 @@ def _kind_of(value) -> int:
     return next(kind for classes, kind in _BY_CLASS if isinstance(value, classes))
 
 
-def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells hold a number (integer, number, or text matching ``text``) and its float value (NaN elsewhere;
-    an integer too large for a double is ±inf)."""
-    kind, values = kinds(column) if kind is None else kind, column.to_numpy(dtype=object)
+def numbers_in(column: pd.Series, text: re.Pattern | None, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells (of the given kinds) hold a number (integer, number, or text matching ``text``) and its float value
+    (NaN elsewhere; an integer too large for a double is ±inf)."""
+    values = column.to_numpy(dtype=object)
     is_number = (kind == INTEGER) | (kind == NUMBER)
     if text is not None:
         is_text = kind == TEXT
@@ -195,9 +195,8 @@ def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[n
     return is_number, x
 
 
-def integers_in(column: pd.Series, kind=None) -> tuple[np.ndarray, np.ndarray]:
+def integers_in(column: pd.Series, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold an integer (integer, integral number, integer text) and its value as a float."""
-    kind = kinds(column) if kind is None else kind
     is_number, x = numbers_in(column, INTEGER_TEXT, kind)
     with np.errstate(invalid="ignore"):
         return is_number & ((kind == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x

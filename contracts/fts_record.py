@@ -7,8 +7,6 @@ then one column per field holding the value as sent: ``ABSENT`` when the key is 
 are not numbers; a value breaks at most one hard rule; nulls break none (only ``record_id`` is required).
 """
 
-from __future__ import annotations
-
 import datetime
 import json
 import re

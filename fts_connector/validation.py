@@ -2,8 +2,6 @@
 validation, failure cases mapped back to items by index; the valid records get the contract's `COERCIONS` and their
 soft findings are counted with `FtsRecordDrift`."""
 
-from __future__ import annotations
-
 import numbers
 from collections import Counter
 from dataclasses import dataclass, field

@@ -121,8 +121,6 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
 def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     """The soft findings among the valid records of a wire frame (``coerced``: the values coercion changed)."""
     drift = Drift()
-    if valid.empty:
-        return drift
     frame = {}
     for name in FtsRecordDrift.to_schema().columns:
         frame[name] = valid[name].where(~_absent(valid[name]), None)

@@ -228,13 +228,8 @@ def good_field_name(name) -> bool:
 
 
 def iso_dates(texts: np.ndarray) -> np.ndarray:
-    """Which texts are ISO dates of real calendar days (numpy parses them all at once when they all are)."""
-    shaped = np.array([ISO_DATE.fullmatch(v) is not None for v in texts], dtype=bool)
-    try:
-        np.char.strip(texts[shaped].astype(str)).astype("datetime64[D]")
-        return shaped
-    except ValueError:
-        return shaped & np.array([bool(ok) and is_day(v.strip()) for v, ok in zip(texts, shaped, strict=True)])
+    """Which texts are ISO dates of real calendar days."""
+    return np.array([ISO_DATE.fullmatch(v) is not None and is_day(v.strip()) for v in texts], dtype=bool)
 
 
 def is_day(text: str) -> bool:

@@ -188,9 +188,15 @@ def numbers_in(column: pd.Series, text: re.Pattern | None, kind: np.ndarray) -> 
     try:
         x[is_number] = values[is_number].astype(float)
     except (OverflowError, ValueError):
-        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.inf if v > 0 else -np.inf
-                        for v in values[is_number]]
+        x[is_number] = [_float(v) for v in values[is_number]]
     return is_number, x
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a double
+        return np.inf if value > 0 else -np.inf
 
 
 def integers_in(column: pd.Series, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -250,6 +250,14 @@ def test_every_broken_rule_is_reported_once_in_documented_field_order():
     assert reasons[3]["value"] == "NaN"
 
 
+def test_an_integer_beyond_a_double_and_numeric_text_in_one_batch_are_each_judged():
+    # was: "a contract rule could not run" (the overflow fallback took abs() of the text): the whole sync failed
+    verdict = check_records([good(maintenance_cost=10**400), good(maintenance_cost="12.5"),
+                             good(downtime_hours=10**400), good(downtime_hours="4")])
+    assert [r.reasons[0]["rule"] for r in verdict.rejected] == ["not_finite", "out_of_int32_range"]
+    assert [(r["maintenance_cost"], r["downtime_hours"]) for r in verdict.valid] == [(12.5, 4), (1234.5, 4)]
+
+
 def test_soft_findings_of_rejected_records_are_not_counted():
     verdict = check_records([good(downtime_hours=2.5, maintenance_type="Preventive", extra=1, customer_id=...)])
     assert len(verdict.rejected) == 1 and verdict.drift.is_empty()

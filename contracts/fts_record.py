@@ -1,13 +1,11 @@
 """The FTS record as the API sends it: the 14 documented fields, in documented order, with their warehouse types,
-and the hard rules. A record that breaks one is quarantined in ``fts_records_rejected``, one reason per broken rule.
+the hard rules, and the coercions that load a value of another kind losslessly (``COERCIONS``). A record that breaks
+a hard rule is quarantined in ``fts_records_rejected``, one reason per broken rule.
 
-A batch is one DataFrame (``contracts.check.wire_frame``): ``item`` (the item as sent), then one column per field
-holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans are not numbers; a value
-breaks at most one hard rule; nulls break none (only ``record_id`` is required). ``4.0``/``"4"`` are integers, and a
-number in a STRING field but ``record_id`` loads as its text (``contracts.check.COERCIONS``).
+The model validates a batch as one DataFrame (``fts_connector.validation.wire_frame``): ``item`` (the item as sent),
+then one column per field holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans
+are not numbers; a value breaks at most one hard rule; nulls break none (only ``record_id`` is required).
 """
-
-from __future__ import annotations
 
 import datetime
 import json
@@ -122,7 +120,7 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*DOUBLES, name="not_finite", meaning="NaN or ±Infinity (or a number too large for a double)")
     def _finite(cls, value: Series) -> Series:
-        is_number, x = numbers_in(value, DECIMAL_TEXT)
+        is_number, x = numbers_in(value, DECIMAL_TEXT, kinds(value))
         return _ok(value, ~is_number | np.isfinite(x))
 
     @rule(*INTS, name="not_an_integer", meaning="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
@@ -132,13 +130,23 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule(*INTS, name="out_of_int32_range", meaning="an integer outside the 32-bit signed range")
     def _int32(cls, value: Series) -> Series:
-        integral, x = integers_in(value)
+        integral, x = integers_in(value, kinds(value))
         return _ok(value, ~integral | ((x >= INT32[0]) & (x <= INT32[1])))
 
 
 #: The 14 documented fields, in the documented order, with their Fivetran (warehouse) types.
 FIELD_TYPES = {name: column.metadata["warehouse_type"]
                for name, column in FtsRecord.to_schema().columns.items() if column.metadata}
+#: (warehouse type, kind of value sent) -> what loading does with it; anything else loads as sent.
+COERCIONS = {
+    ("STRING", "integer"): "decimal text: 123 -> '123' (not for record_id, which must be a string)",
+    ("STRING", "number"): "shortest round-trip text: 12.5 -> '12.5' (finite numbers only)",
+    ("NAIVE_DATE", "string"): "surrounding whitespace trimmed: ' 2024-01-05 ' -> '2024-01-05'",
+    ("DOUBLE", "integer"): "float: 3 -> 3.0",
+    ("DOUBLE", "string"): "decimal text parsed: '12.5' -> 12.5, ' -3 ' -> -3.0",
+    ("INT", "number"): "integral float: 4.0 -> 4",
+    ("INT", "string"): "integer text parsed: '4' -> 4, ' 4.0 ' -> 4",
+}
 
 
 class _Absent:
@@ -149,7 +157,7 @@ class _Absent:
 ABSENT = _Absent()  # the value of a documented field the item does not send
 
 # ---- what a value is, in JSON terms (one code per cell; numpy scalars and subclasses by what they are) --------------
-NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = range(7)  # NOTHING: null or absent
+NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = range(1, 8)  # NOTHING: null or absent
 _KIND = {_Absent: NOTHING, type(None): NOTHING, str: TEXT, int: INTEGER, float: NUMBER, bool: BOOLEAN,
          dict: NESTED, list: NESTED, tuple: NESTED, set: NESTED, frozenset: NESTED}
 _UNIFORM = {"string": TEXT, "integer": INTEGER, "floating": NUMBER}  # pandas' own inference, at C speed
@@ -161,18 +169,17 @@ def kinds(column: pd.Series) -> np.ndarray:
     uniform = _UNIFORM.get(pd.api.types.infer_dtype(column, skipna=False))
     if uniform is not None:
         return np.full(len(column), uniform, dtype=np.int8)
-    values = column.tolist()
-    codes = [_KIND.get(type(v)) for v in values]
-    if None in codes:
-        codes = [c if c is not None else next(k for t, k in _BY_CLASS if isinstance(v, t))
-                 for c, v in zip(codes, values, strict=True)]
-    return np.array(codes, dtype=np.int8)
+    return np.array([_KIND.get(type(v)) or _kind_of(v) for v in column.tolist()], dtype=np.int8)
 
 
-def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells hold a number (integer, number, or text matching ``text``) and its float value (NaN elsewhere;
-    an integer too large for a double is ±inf)."""
-    kind, values = kinds(column) if kind is None else kind, column.to_numpy(dtype=object)
+def _kind_of(value) -> int:
+    return next(kind for classes, kind in _BY_CLASS if isinstance(value, classes))
+
+
+def numbers_in(column: pd.Series, text: re.Pattern | None, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells (of the given kinds) hold a number (integer, number, or text matching ``text``) and its float value
+    (NaN elsewhere; an integer too large for a double is ±inf)."""
+    values = column.to_numpy(dtype=object)
     is_number = (kind == INTEGER) | (kind == NUMBER)
     if text is not None:
         is_text = kind == TEXT
@@ -181,14 +188,19 @@ def numbers_in(column: pd.Series, text: re.Pattern | None, kind=None) -> tuple[n
     try:
         x[is_number] = values[is_number].astype(float)
     except (OverflowError, ValueError):
-        x[is_number] = [float(v) if v != v or abs(v) < 2**1024 else np.inf if v > 0 else -np.inf
-                        for v in values[is_number]]
+        x[is_number] = [_float(v) for v in values[is_number]]
     return is_number, x
 
 
-def integers_in(column: pd.Series, kind=None) -> tuple[np.ndarray, np.ndarray]:
+def _float(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a double
+        return np.inf if value > 0 else -np.inf
+
+
+def integers_in(column: pd.Series, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold an integer (integer, integral number, integer text) and its value as a float."""
-    kind = kinds(column) if kind is None else kind
     is_number, x = numbers_in(column, INTEGER_TEXT, kind)
     with np.errstate(invalid="ignore"):
         return is_number & ((kind == INTEGER) | (np.isfinite(x) & (np.floor(x) == x))), x
@@ -222,13 +234,8 @@ def good_field_name(name) -> bool:
 
 
 def iso_dates(texts: np.ndarray) -> np.ndarray:
-    """Which texts are ISO dates of real calendar days (numpy parses them all at once when they all are)."""
-    shaped = np.array([ISO_DATE.fullmatch(v) is not None for v in texts], dtype=bool)
-    try:
-        np.char.strip(texts[shaped].astype(str)).astype("datetime64[D]")
-        return shaped
-    except ValueError:
-        return shaped & np.array([bool(ok) and is_day(v.strip()) for v, ok in zip(texts, shaped, strict=True)])
+    """Which texts are ISO dates of real calendar days."""
+    return np.array([ISO_DATE.fullmatch(v) is not None and is_day(v.strip()) for v in texts], dtype=bool)
 
 
 def is_day(text: str) -> bool:
@@ -236,13 +243,6 @@ def is_day(text: str) -> bool:
         return datetime.date.fromisoformat(text) is not None
     except ValueError:
         return False
-
-
-def absent(column: pd.Series) -> np.ndarray:
-    """Which cells are ABSENT (none, at C speed, when pandas infers one type for the column)."""
-    if pd.api.types.infer_dtype(column, skipna=False) in _UNIFORM:
-        return np.zeros(len(column), dtype=bool)
-    return (column.map(type) == _Absent).to_numpy()
 
 
 def _objects(item: pd.Series) -> np.ndarray:

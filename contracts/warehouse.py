@@ -65,4 +65,4 @@ def _is_date(value) -> bool:
 def validate_table(df: pd.DataFrame) -> None:
     """Raises ``pandera.errors.SchemaErrors`` listing every broken cell."""
     with enforced():
-        FtsTable.validate(df[[name for name in FtsTable.to_schema().columns if name in df.columns]], lazy=True)
+        FtsTable.validate(df, lazy=True)

@@ -1,7 +1,12 @@
 """The warehouse tables the connector declares: the records, and the records the contract rejected."""
 
-from contracts import FIELD_TYPES, REJECTED_TABLE_COLUMNS
+from contracts import FIELD_TYPES
 from fts_connector import REJECTED_TABLE, TABLE
+
+#: Columns of `fts_records_rejected` (`quarantine.Rejection.row`); `reasons`: a JSON list of `{"field", "rule",
+#: "value"}`, `raw_record`: the item as canonical JSON, lone surrogates escaped.
+REJECTED_TABLE_COLUMNS = {"rejection_key": "STRING", "record_id": "STRING", "reasons": "JSON", "raw_record": "STRING",
+                          "rejected_at": "UTC_DATETIME"}
 
 
 def tables() -> list:

@@ -26,11 +26,13 @@ from datetime import datetime, timezone
 from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
-from contracts import Drift, Verdict, check_pages
-from fts_connector import REJECTED_TABLE, TABLE, refresh
+from fts_connector import TABLE, refresh
 from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Page, RateLimitPause, short
+from fts_connector.drift import Drift
+from fts_connector.quarantine import Quarantine
 from fts_connector.refresh import FullRefresh
 from fts_connector.settings import Settings
+from fts_connector.validation import Verdict, check_pages
 
 PREFETCH_DEPTH = 2  # checked pages waiting for the loader
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
@@ -174,40 +176,6 @@ def prefetched(make_pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
                 with contextlib.suppress(queue.Empty):
                     items.get(timeout=0.05)
             worker.join()
-
-
-class Quarantine:
-    """Keeps `fts_records_rejected` in step: one live row per rejected record_id, deleted once the record is valid.
-
-    The record_ids with a live rejected row (and that row's key) live in the state, so a later sync can delete it."""
-
-    def __init__(self, state: dict):
-        self.keys: dict = dict(state.get("quarantined") or {})
-        self.changed = False  # since the last checkpoint
-
-    def load(self, verdict: Verdict, synced_at: str) -> None:
-        for rejection in verdict.rejected:
-            earlier = self.keys.get(rejection.record_id)
-            if earlier and earlier != rejection.key:
-                op.delete(REJECTED_TABLE, {"rejection_key": earlier})
-            op.upsert(REJECTED_TABLE, rejection.row(synced_at))
-            if rejection.record_id is not None:
-                self.changed |= self.keys.get(rejection.record_id) != rejection.key
-                self.keys[rejection.record_id] = rejection.key
-        if self.keys:
-            for record in verdict.valid:
-                self.forget(record.get("record_id"))
-
-    def forget(self, record_id) -> None:
-        """The record arrived valid, or is gone from the API: its rejected row, if it has one, is deleted."""
-        key = self.keys.pop(record_id, None)
-        if key:
-            op.delete(REJECTED_TABLE, {"rejection_key": key})
-            self.changed = True
-
-    def state(self) -> dict:
-        self.changed = False
-        return {"quarantined": dict(sorted(self.keys.items()))} if self.keys else {}
 
 
 def _strict(verdict: Verdict) -> None:

@@ -11,8 +11,9 @@ from support import API_KEY, configuration, refreshing
 from test_cassettes import replay, requested_cursors
 from test_sync import DECLARED_TYPES
 
-from contracts import check_records, validate_table
+from contracts import validate_table
 from fts_connector.client import FtsClient, Page
+from fts_connector.validation import check_records
 from tools import engine
 from tools.cassettes import CASSETTES
 from tools.fts_api import FtsApiServer, generate_record

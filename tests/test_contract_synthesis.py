@@ -8,7 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from test_contract import good
 
-from contracts import FtsRecordDrift, check_records
+from contracts import FtsRecordDrift
+from fts_connector.validation import check_records
 
 SOFT_ONLY = ["undocumented_value", "out_of_range", "negative", "id_shape"]
 SYNTHESISED = ["technician_id", "equipment_id", "maintenance_type", "maintenance_status", "erp_order_id",

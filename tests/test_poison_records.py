@@ -7,7 +7,7 @@ import duckdb
 from support import API_KEY, configuration
 from test_fivetran_debug import fivetran_debug
 
-from contracts import check_records
+from fts_connector.validation import check_records
 from tools.fts_api import FtsApiServer, generate_record
 
 SEED = 42

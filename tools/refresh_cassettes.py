@@ -21,8 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from contracts import Drift, check_records
+from fts_connector.drift import Drift
 from fts_connector.settings import DEFAULT_BASE_URL, ConfigurationError, load_settings
+from fts_connector.validation import check_records
 from tools.cassettes import CASSETTES, SCENARIOS, cassette_path, expected_replay, record, replay, replay_problems
 
 

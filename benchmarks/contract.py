@@ -1,4 +1,4 @@
-"""The contract's own cost: `contracts.check_pages` on batches of reference-API records, in this process.
+"""The contract's own cost: `fts_connector.validation.check_pages` on batches of reference-API records, in this process.
 
     python -m benchmarks.contract [--seconds S]
 
@@ -11,7 +11,7 @@ import argparse
 import sys
 import time
 
-from contracts import check_pages
+from fts_connector.validation import check_pages
 from tools.fts_api import generate_record
 
 BATCH_SIZES = (100, 1000, 4000)

@@ -243,11 +243,13 @@ def markdown_table(columns: list, cells: list) -> list:
 
 def connector_table(rows: list) -> list:
     columns = [("N", "r"), ("page_size", "r"), ("latency ms", "r"), ("contract", "l"), ("prefetch", "l"),
-               ("checkpoint_every", "r"), ("seconds", "r"), ("records/s", "r"), ("ratio to floor", "r"),
-               ("requests", "r"), ("checkpoints", "r"), ("CPU s (main thread)", "r"), ("peak RSS MB", "r")]
+               ("checkpoint_every", "r"), ("detect_deletes", "l"), ("seconds", "r"), ("records/s", "r"),
+               ("ratio to floor", "r"), ("requests", "r"), ("checkpoints", "r"), ("CPU s (main thread)", "r"),
+               ("peak RSS MB", "r")]
     return markdown_table(columns, [
         [f"{row['records']:,}", f"{row['page_size']}", f"{row['latency_ms']}", row["contract"],
-         "on" if row["prefetch"] else "off", f"{row['checkpoint_every']:,}", f"{row['seconds']:.2f}",
+         "on" if row["prefetch"] else "off", f"{row['checkpoint_every']:,}",
+         "on" if row["case"].detect_deletes else "off", f"{row['seconds']:.2f}",
          f"{rate(row):,.0f}", f"{row['ratio']:.3f}", f"{row['pages']:,}", f"{row['checkpoints']:,}", cpu(row),
          f"{row['peak_rss_mb']:.1f}"]
         for row in rows if not row["case"].alone])

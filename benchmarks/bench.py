@@ -388,7 +388,8 @@ def report(rows: list, floors: dict, records: list, command: str, started: datet
         "## Connector", "", *connector_table(rows), "",
         "## SDK floor", "",
         "`benchmarks/floor.py`: the same records generated in memory page by page and upserted with the same "
-        "checkpoints and states, without HTTP or contract. `generating s` is the part of its time spent generating "
+        "checkpoints (widening as the connector's with `detect_deletes`), states holding only the cursor, without HTTP "
+        "or contract. `generating s` is the part of its time spent generating "
         "the records (which the connector's API does in its own process).", "",
         *floor_table(floors), "",
         "## Connector alone", "",

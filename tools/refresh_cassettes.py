@@ -115,9 +115,8 @@ def main(argv=None) -> int:
             shutil.copyfile(cassette_path(scenario.name, folder), cassette_path(scenario.name, args.cassettes))
     kept = sorted(path.name for path in args.cassettes.glob("*.yaml") if path.name not in names)
     print(f"\nreplaced {len(normal)} cassettes ({', '.join(names)}) in {args.cassettes}: recorded from {base_url}, "
-          "each "
-          f"replayed as its pages say\nkept {', '.join(kept) or 'no other cassette'}: fault scenarios, recorded from "
-          "the reference API only (`python -m tools.cassettes`)")
+          f"each replayed as its pages say\nkept {', '.join(kept) or 'no other cassette'}: fault and full-refresh "
+          "scenarios, recorded from the reference API only (`python -m tools.cassettes`)")
     return 0
 
 

@@ -34,7 +34,7 @@ from fts_connector.refresh import FullRefresh
 from fts_connector.settings import Settings
 from fts_connector.validation import Verdict, check_pages
 
-PREFETCH_DEPTH = 2  # checked pages waiting for the loader
+PREFETCH_DEPTH = 8  # checked pages waiting for the loader: enough to keep it busy while the next batch is fetched
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
 
 

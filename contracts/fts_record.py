@@ -160,13 +160,13 @@ ABSENT = _Absent()  # the value of a documented field the item does not send
 NOTHING, TEXT, INTEGER, NUMBER, BOOLEAN, NESTED, OTHER = range(1, 8)  # NOTHING: null or absent
 _KIND = {_Absent: NOTHING, type(None): NOTHING, str: TEXT, int: INTEGER, float: NUMBER, bool: BOOLEAN,
          dict: NESTED, list: NESTED, tuple: NESTED, set: NESTED, frozenset: NESTED}
-_UNIFORM = {"string": TEXT, "integer": INTEGER, "floating": NUMBER}  # pandas' own inference, at C speed
+UNIFORM = {"string": TEXT, "integer": INTEGER, "floating": NUMBER}  # pandas' own inference, at C speed
 _BY_CLASS = (((bool, np.bool_), BOOLEAN), ((int, np.integer), INTEGER), ((float, np.floating), NUMBER), (str, TEXT),
              ((dict, list, tuple, set, frozenset), NESTED), (object, OTHER))
 
 
 def kinds(column: pd.Series) -> np.ndarray:
-    uniform = _UNIFORM.get(pd.api.types.infer_dtype(column, skipna=False))
+    uniform = UNIFORM.get(pd.api.types.infer_dtype(column, skipna=False))
     if uniform is not None:
         return np.full(len(column), uniform, dtype=np.int8)
     return np.array([_KIND.get(type(v)) or _kind_of(v) for v in column.tolist()], dtype=np.int8)

@@ -12,7 +12,7 @@ import pandera.pandas as pa
 
 from contracts import FIELD_TYPES, FtsRecord, FtsRecordDrift
 from contracts.drift import RULE_OF_CHECK
-from contracts.fts_record import ABSENT, enforced, good_field_name, loadable
+from contracts.fts_record import ABSENT, UNIFORM, enforced, good_field_name, loadable
 from fts_connector.drift import VALUE_RULES, Drift
 from fts_connector.quarantine import Rejection, json_safe
 
@@ -121,9 +121,10 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
 def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     """The soft findings among the valid records of a wire frame (``coerced``: the values coercion changed)."""
     drift = Drift()
+    absent = {name: _absent(valid[name]) for name in list(FIELD_TYPES)[1:]}
     frame = {}
     for name in FtsRecordDrift.to_schema().columns:
-        frame[name] = valid[name].where(~_absent(valid[name]), None)
+        frame[name] = valid[name].where(~absent[name], None)
         if len(coerced[name]):
             frame[name][coerced[name].index] = coerced[name]
     try:
@@ -137,13 +138,13 @@ def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     items = valid["item"].tolist()
     for name in set().union(*items) - FIELD_TYPES.keys():
         drift.add("extra_field", name, sum(name in d for d in items))
-    for name in list(FIELD_TYPES)[1:]:
-        drift.add("missing_field", name, int(_absent(valid[name]).sum()))
+    for name, mask in absent.items():
+        drift.add("missing_field", name, int(mask.sum()))
     return drift
 
 
 def _absent(column: pd.Series) -> np.ndarray:
     """Which cells are ABSENT (none, at C speed, when pandas infers one type for the column)."""
-    if pd.api.types.infer_dtype(column, skipna=False) in ("string", "integer", "floating"):
+    if pd.api.types.infer_dtype(column, skipna=False) in UNIFORM:
         return np.zeros(len(column), dtype=bool)
     return np.array([v is ABSENT for v in column.tolist()], dtype=bool)

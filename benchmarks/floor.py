@@ -1,13 +1,15 @@
 """The SDK floor: the least a connector can do to load the same records through the SDK engine.
 
 `connector` upserts the records the reference API would serve (`generate_record(42, i)`, built page by page in
-memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints with the same
-rule as the connector (after a page, once at least `checkpoint_every` records were upserted since the last
-checkpoint, and at the end unless the last checkpoint saved the final state), so it makes the same number of
-checkpoints; as the connector's first sync does with `detect_deletes`, it waits for a tenth of the records loaded so
-far once that is more (`fts_connector.refresh.records_per_checkpoint`). Its states hold only what any cursor-based
-connector must save: `{"next_cursor": <the API's cursor of the next page, or on the last page the cursor that fetched
-it>}` (the connector's also carry its full refresh and record_ids, which is part of what the ratio measures).
+memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints as often as
+the connector's first sync (`floor_cadence`): after a page, once at least `checkpoint_every` records were upserted
+since the last checkpoint, or a tenth of the records loaded so far once that is more and they are within
+`MAX_TRACKED_IDS` (the ids the connector tracks with `detect_deletes`: `fts_connector.refresh.records_per_checkpoint`);
+and once after the last page, where the connector saves its completed full refresh (a checkpoint due just before a
+last page smaller than `checkpoint_every` waits for it, as the connector's does). Its states hold only what any
+cursor-based connector must save: `{"next_cursor": <the API's cursor of the next page, or on the last page the cursor
+that fetched it>}` (the connector's also carry its full refresh and record_ids, which is part of what the ratio
+measures).
 
 Configuration (all strings): `records`, `page_size`, `checkpoint_every`, `detect_deletes` (default "true": the cadence
 as the connector's with it) and `seed` (default "42").
@@ -21,8 +23,7 @@ from fivetran_connector_sdk import Connector
 from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
-from fts_connector import TABLE
-from fts_connector.refresh import records_per_checkpoint
+from fts_connector import TABLE, refresh
 from fts_connector.schema import tables
 from tools.fts_api import CursorCodec, generate_record
 
@@ -42,6 +43,13 @@ def resume_cursor(codec: CursorCodec, start: int, end: int, records: int) -> str
     return codec.encode(start) if start else None
 
 
+def floor_cadence(checkpoint_every: int, loaded: int, tracking: bool) -> int:
+    """Records per checkpoint after `loaded` records, as the connector's first sync: its tracked ids are every record
+    loaded so far, none once they pass the bound (`FullRefresh.records_per_checkpoint`)."""
+    tracked = loaded if tracking and loaded <= refresh.MAX_TRACKED_IDS else 0
+    return refresh.records_per_checkpoint(checkpoint_every, tracked)
+
+
 def update(configuration: dict, state: dict):
     """Upserts records 0 .. records-1 page by page, checkpointing on the connector's cadence."""
     records = int(configuration["records"])
@@ -50,7 +58,7 @@ def update(configuration: dict, state: dict):
     seed = int(configuration.get("seed", "42"))
     tracking = configuration.get("detect_deletes", "true") == "true"
     codec = CursorCodec(seed, CURSOR_EPOCH)
-    since_checkpoint, saved = 0, None
+    since_checkpoint = 0
     generating = 0.0
     for start in range(0, records, page_size):
         end = min(start + page_size, records)
@@ -61,10 +69,11 @@ def update(configuration: dict, state: dict):
             op.upsert(TABLE, record)
         since_checkpoint += len(page)
         state = {"next_cursor": resume_cursor(codec, start, end, records)}
-        cadence = records_per_checkpoint(checkpoint_every, end if tracking else 0)
-        if since_checkpoint >= cadence or (end == records and state != saved):
+        due = since_checkpoint >= floor_cadence(checkpoint_every, end, tracking)
+        merged = end + page_size >= records and records - end < checkpoint_every  # the next page is a small last one
+        if (due and not merged) or end == records:
             op.checkpoint(state)
-            since_checkpoint, saved = 0, state
+            since_checkpoint = 0
     log.info(f"floor generated {records} records in {generating:.3f} s")
 
 

@@ -11,9 +11,10 @@ of 750 records completes in 7 checkpoints).
 On the last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks
 up records appended since.
 
-Pages are fetched and checked against the contract in a background thread (configuration `prefetch`) that runs
-ahead by at most one contract batch (BATCH_RECORDS records) plus PREFETCH_DEPTH checked pages; only the calling
-thread calls `op.*`, and a checkpoint only ever follows the upserts of every page before it.
+Pages are fetched and checked against the contract in a background thread (configuration `prefetch`) that holds at
+most IN_FLIGHT_RECORDS records (plus a page) fetched and not yet taken by the loader, and keeps fetching the next
+contract batch while the loader upserts the last one; only the calling thread calls `op.*`, and a checkpoint only ever
+follows the upserts of every page before it.
 """
 
 import contextlib
@@ -34,8 +35,8 @@ from fts_connector.refresh import FullRefresh
 from fts_connector.settings import Settings
 from fts_connector.validation import Verdict, check_pages
 
-PREFETCH_DEPTH = 8  # checked pages waiting for the loader: enough to keep it busy while the next batch is fetched
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
+IN_FLIGHT_RECORDS = BATCH_RECORDS + 600  # what the prefetch thread may hold: a checked batch and the next one's start
 
 
 class LoopError(FtsApiError):
@@ -80,11 +81,47 @@ def resume_cursor(page: Page) -> str | None:
     return page.cursor if page.is_last else page.next_cursor
 
 
-def fetch_pages(client: FtsClient, cursor: str | None):
-    """Yields pages from `cursor` to the last one; raises LoopError if the API's cursors go in a circle."""
+class InFlight:
+    """The records fetched and not yet taken by the loader. The fetching thread waits for room before each request
+    (so it holds at most `limit` records plus one page); the loader makes room as it takes each page."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.held = 0
+        self.closed = False
+        self._changed = threading.Condition()
+
+    def wait_for_room(self) -> bool:
+        """Waits until fewer than `limit` records are held; False if the loader has gone."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.held < self.limit or self.closed)
+            return not self.closed
+
+    def fetched(self, records: int) -> None:
+        with self._changed:
+            self.held += records
+
+    def taken(self, records: int) -> None:
+        with self._changed:
+            self.held -= records
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+
+def fetch_pages(client: FtsClient, cursor: str | None, in_flight: InFlight | None = None):
+    """Yields pages from `cursor` to the last one (each once `in_flight` has room, if given); raises LoopError if the
+    API's cursors go in a circle."""
     seen = {cursor}
     while True:
+        if in_flight is not None and not in_flight.wait_for_room():
+            return
         page = client.fetch_page(cursor)
+        if in_flight is not None:
+            in_flight.fetched(len(page.records))
         if not page.is_last:
             _check_progress(page, seen)
             seen.add(page.next_cursor)
@@ -141,12 +178,12 @@ def _checked(batch: list, contract_mode: str):
         yield CheckedPage(page, verdict)
 
 
-def prefetched(make_pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
-    """Runs the iterator `make_pages()` in a background thread, at most `depth` items ahead of the caller. Its error is
-    raised here.
+def prefetched(make_pages, client: FtsClient, in_flight: InFlight):
+    """Runs the iterator `make_pages()` of checked pages in a background thread, which fetches while `in_flight` has
+    room; each page taken here makes room. Its error is raised here.
 
     Closing this generator (or an error in the caller) stops the thread and waits for it to end."""
-    items = queue.Queue(maxsize=depth)
+    items = queue.SimpleQueue()  # bounded by `in_flight`
     stop = threading.Event()
 
     def produce():
@@ -168,13 +205,12 @@ def prefetched(make_pages, client: FtsClient, depth: int = PREFETCH_DEPTH):
                 raise error
             if item is None:
                 return
+            in_flight.taken(len(item.page.records))
             yield item
     finally:
         stop.set()
-        with client.cancelling():
-            while worker.is_alive():  # unblock a producer waiting to put
-                with contextlib.suppress(queue.Empty):
-                    items.get(timeout=0.05)
+        in_flight.close()  # a producer waiting for room stops
+        with client.cancelling():  # and one waiting between retries
             worker.join()
 
 
@@ -249,10 +285,12 @@ def _complete(full_refresh: FullRefresh, quarantine: Quarantine) -> None:
 
 
 def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh):
-    def make_pages():
-        return checked_pages(fetch_pages(client, cursor), settings.contract_mode)
-
-    pages = prefetched(make_pages, client) if settings.prefetch else make_pages()
+    if settings.prefetch:
+        in_flight = InFlight(IN_FLIGHT_RECORDS)
+        pages = prefetched(lambda: checked_pages(fetch_pages(client, cursor, in_flight), settings.contract_mode),
+                           client, in_flight)
+    else:
+        pages = checked_pages(fetch_pages(client, cursor), settings.contract_mode)
     with contextlib.closing(pages):
         while True:
             try:

@@ -1,10 +1,14 @@
 """The sync loop end to end: the connector through the SDK engine against the reference FTS API."""
 
+import contextlib
+import threading
 from unittest.mock import ANY
 
 import pytest
 from support import API_KEY, completed, configuration, refreshing
 
+from fts_connector.client import Page
+from fts_connector.sync import BATCH_RECORDS, IN_FLIGHT_RECORDS, InFlight, checked_pages, fetch_pages, prefetched
 from tools.fts_api import Fault, FtsApiServer
 
 DECLARED_TYPES = {
@@ -200,3 +204,58 @@ def test_a_200_that_is_not_the_envelope_fails_naming_what_is_wrong(sync_runner, 
         run = sync_runner(configuration(api))
         second_page = api.requests[1]["cursor"]
     assert message in str(run.error) and run.state == refreshing(second_page)
+
+
+class HundredRecordPages:
+    """A stand-in for FtsClient serving `pages` pages of 100 records; notes the records in flight at each request."""
+
+    def __init__(self, pages: int):
+        self.pages, self.requests, self.most_held = pages, 0, 0
+        self.in_flight = None
+        self.reached = {}  # request count -> Event set when it is made
+
+    def fetch_page(self, cursor):
+        number = int(cursor or 0)
+        self.requests += 1
+        self.most_held = max(self.most_held, self.in_flight.held)
+        self.reached.setdefault(self.requests, threading.Event()).set()
+        more = number + 1 < self.pages
+        records = [{"record_id": f"{number}-{i}"} for i in range(100)]
+        return Page(cursor, records, str(number + 1) if more else None, more)
+
+    def made(self, requests: int) -> bool:
+        return self.reached.setdefault(requests, threading.Event()).wait(timeout=30)
+
+    @contextlib.contextmanager
+    def cancelling(self):
+        yield
+
+
+def prefetching(client):
+    client.in_flight = InFlight(IN_FLIGHT_RECORDS)
+    return prefetched(lambda: checked_pages(fetch_pages(client, None, client.in_flight), "off"), client,
+                      client.in_flight)
+
+
+def test_prefetch_fetches_the_next_batch_while_the_loader_holds_the_last_one():
+    client = HundredRecordPages(pages=120)
+    pages = prefetching(client)
+    first = next(pages)  # a whole checked batch is in hand: 40 pages
+    # with the loader still busy on it, the thread goes on to the next batch, up to the records in flight
+    assert client.made(40 + (IN_FLIGHT_RECORDS - BATCH_RECORDS) // 100 + 1)
+    loaded = [first, *pages]
+
+    assert [checked.page.cursor for checked in loaded] == [None, *map(str, range(1, 120))]
+    assert client.most_held < IN_FLIGHT_RECORDS  # waited for room before every request
+    assert client.in_flight.held == 0
+
+
+def test_closing_the_prefetch_stops_its_thread_waiting_for_room():
+    client = HundredRecordPages(pages=500)
+    pages = prefetching(client)
+    next(pages)
+    assert client.made(47)  # as far as the records in flight allow
+    pages.close()
+
+    assert "fts-prefetch" not in [thread.name for thread in threading.enumerate()]
+    assert client.requests == 47

@@ -2,7 +2,7 @@
 
 `connector` upserts the records the reference API would serve (`generate_record(42, i)`, built page by page in
 memory, no HTTP, no contract) into `fts_records` with the schema connector.py declares, and checkpoints as often as
-the connector's first sync (`floor_cadence`): after a page, once at least `checkpoint_every` records were upserted
+the connector's first sync: after a page, once at least `checkpoint_every` records were upserted
 since the last checkpoint, or a tenth of the records loaded so far once that is more and they are within
 `MAX_TRACKED_IDS` (the ids the connector tracks with `detect_deletes`: `fts_connector.refresh.records_per_checkpoint`);
 and once after the last page, where the connector saves its completed full refresh (a checkpoint due just before a
@@ -43,13 +43,6 @@ def resume_cursor(codec: CursorCodec, start: int, end: int, records: int) -> str
     return codec.encode(start) if start else None
 
 
-def floor_cadence(checkpoint_every: int, loaded: int, tracking: bool) -> int:
-    """Records per checkpoint after `loaded` records, as the connector's first sync: its tracked ids are every record
-    loaded so far, none once they pass the bound (`FullRefresh.records_per_checkpoint`)."""
-    tracked = loaded if tracking and loaded <= refresh.MAX_TRACKED_IDS else 0
-    return refresh.records_per_checkpoint(checkpoint_every, tracked)
-
-
 def update(configuration: dict, state: dict):
     """Upserts records 0 .. records-1 page by page, checkpointing on the connector's cadence."""
     records = int(configuration["records"])
@@ -69,7 +62,7 @@ def update(configuration: dict, state: dict):
             op.upsert(TABLE, record)
         since_checkpoint += len(page)
         state = {"next_cursor": resume_cursor(codec, start, end, records)}
-        due = since_checkpoint >= floor_cadence(checkpoint_every, end, tracking)
+        due = since_checkpoint >= refresh.records_per_checkpoint(checkpoint_every, end if tracking else 0)
         merged = end + page_size >= records and records - end < checkpoint_every  # the next page is a small last one
         if (due and not merged) or end == records:
             op.checkpoint(state)

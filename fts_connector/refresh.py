@@ -41,7 +41,10 @@ def records_per_checkpoint(checkpoint_every: int, tracked_ids: int) -> int:
     of N records would write them N / checkpoint_every times, which grows with N squared (at 100,000 records and the
     default 100: 1,000 checkpoints of up to 2.1 MB). This way the ids add about 213 bytes per record saved whatever N;
     with the default 100, nothing changes up to 1,000 tracked ids (750 records included). A failed refresh re-reads
-    at most a tenth of the tracked ids' count."""
+    at most a tenth of the tracked ids' count. Past MAX_TRACKED_IDS no ids are tracked (`RecordIds` gives up), so the
+    cadence is `checkpoint_every` again."""
+    if tracked_ids > MAX_TRACKED_IDS:
+        return checkpoint_every
     return max(checkpoint_every, tracked_ids // IDS_PER_RECORD_SAVED)
 
 

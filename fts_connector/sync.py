@@ -184,13 +184,12 @@ def prefetched(make_pages, client: FtsClient, in_flight: InFlight):
 
     Closing this generator (or an error in the caller) stops the thread and waits for it to end."""
     items = queue.SimpleQueue()  # bounded by `in_flight`
-    stop = threading.Event()
 
     def produce():
         try:
             for item in make_pages():
                 items.put((item, None))
-                if stop.is_set():
+                if in_flight.closed:
                     return
             items.put((None, None))
         except BaseException as error:  # handed to the consumer, which raises it
@@ -208,8 +207,7 @@ def prefetched(make_pages, client: FtsClient, in_flight: InFlight):
             in_flight.taken(len(item.page.records))
             yield item
     finally:
-        stop.set()
-        in_flight.close()  # a producer waiting for room stops
+        in_flight.close()  # the producer stops, also one waiting for room
         with client.cancelling():  # and one waiting between retries
             worker.join()
 

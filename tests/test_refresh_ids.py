@@ -109,3 +109,10 @@ def test_the_state_summary_shows_counts_instead_of_the_encoded_ids():
 def test_flags_round_trip_whatever_their_length_and_leading_zeros():
     for flags in (bytearray(), bytearray([0]), bytearray([1, 0, 0]), bytearray([0, 0, 1, 1, 0] * 9)):
         assert decode_flags(encode_flags(flags), len(flags)) == flags
+
+
+def test_a_checkpoint_waits_for_a_tenth_of_the_tracked_ids_and_for_checkpoint_every_past_the_bound():
+    assert refresh.records_per_checkpoint(100, 750) == 100
+    assert refresh.records_per_checkpoint(100, 5_000) == 500
+    assert refresh.records_per_checkpoint(100, refresh.MAX_TRACKED_IDS) == refresh.MAX_TRACKED_IDS // 10
+    assert refresh.records_per_checkpoint(100, refresh.MAX_TRACKED_IDS + 1) == 100  # no ids are tracked there

@@ -10,6 +10,8 @@ from pandera.typing import Series
 class FtsRecordDrift(pa.DataFrameModel):
     """The loaded values of a batch's valid records; nulls and absent fields are skipped."""
 
+    record_id: Series[Any] = pa.Field(nullable=True, str_matches=r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                                                                 r"[0-9a-f]{12}\Z")  # the API's own: lowercase UUIDs
     technician_id: Series[Any] = pa.Field(nullable=True, str_matches=r"TECH_[0-9]{6}\Z")
     equipment_id: Series[Any] = pa.Field(nullable=True, str_matches=r"EQUIP_[0-9]{6}\Z")
     maintenance_type: Series[Any] = pa.Field(nullable=True, isin=["Predictive", "Corrective", "Condition-Based"])
@@ -28,6 +30,6 @@ class FtsRecordDrift(pa.DataFrameModel):
 #: soft rule -> (the pandera check that finds it, or None for a rule on the keys sent; the drift summary's label)
 SOFT_RULES = {"undocumented_value": ("isin", "outside documented values"), "out_of_range": ("in_range", "outside 0–1"),
               "negative": ("greater_than_or_equal_to", "negative values"),
-              "id_shape": ("str_matches", "not shaped like PREFIX_000123"),
+              "id_shape": ("str_matches", "not shaped like SHAPE"),
               "extra_field": (None, "fields beyond the contract"), "missing_field": (None, "documented fields missing")}
 RULE_OF_CHECK = {check: rule for rule, (check, _) in SOFT_RULES.items() if check}

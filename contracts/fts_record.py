@@ -1,6 +1,14 @@
-"""The FTS record as the API sends it: the 14 documented fields, in documented order, with their warehouse types,
-the hard rules, and the coercions that load a value of another kind losslessly (``COERCIONS``). A record that breaks
-a hard rule is quarantined in ``fts_records_rejected``, one reason per broken rule.
+"""The FTS record as the API sends it: the 14 documented fields, in documented order, and ``last_updated_epoch``, which
+the live API sends too, with their warehouse types, the hard rules, and the coercions that load a value of another
+kind losslessly (``COERCIONS``). A record that breaks a hard rule is quarantined in ``fts_records_rejected``, one
+reason per broken rule.
+
+Fields beyond these are typed by the destination from their values (``fivetran_connector_sdk_core/cells.py``: text
+shaped like a number, a date or a boolean gets that type, and a column widens along boolean < integer < float < double,
+else to text). Two kinds of value would not load as sent, so they break a hard rule: an integer beyond 64 bits (the
+SDK would send it as a 32-bit float and turn the column into one, rounding every row before it) and NaN or ±Infinity.
+A finite float loads as its shortest round-trip text, which the destination types as a 64-bit double
+(``fts_connector.validation.EXTRA_DOUBLE``; a Python float would make a 32-bit FLOAT column).
 
 The model validates a batch as one DataFrame (``fts_connector.validation.wire_frame``): ``item`` (the item as sent),
 then one column per field holding the value as sent: ``ABSENT`` when the key is missing, ``None`` for null. Booleans
@@ -8,7 +16,9 @@ are not numbers; a value breaks at most one hard rule; nulls break none (only ``
 """
 
 import datetime
+import decimal
 import json
+import math
 import re
 from typing import Any
 
@@ -21,8 +31,13 @@ from pandera.typing import Series
 STRINGS = ("record_id", "technician_id", "log_description", "equipment_id", "maintenance_type", "maintenance_status",
            "erp_order_id", "customer_id", "summarized_log")
 DOUBLES, INTS = ("failure_rate", "maintenance_cost"), ("downtime_hours", "summarization_time_saved")
-INT32 = (-(2**31), 2**31 - 1)
-UNICODE = "text that is not valid Unicode (a lone surrogate such as \\ud800), also nested in a field beyond the 14"
+LONGS = ("last_updated_epoch",)  # not documented, but sent by the live API
+INT32, INT64 = (-(2**31), 2**31 - 1), (-(2**63), 2**63 - 1)
+UNICODE = ("text that is not valid Unicode (a lone surrogate such as \\ud800), also nested in a field beyond the "
+           "contract")
+INT64_MEANING = ("an integer outside the 64-bit signed range, also in a field beyond the contract (no column would "
+                 "hold it exactly)")
+FINITE_MEANING = "NaN or ±Infinity (or a number too large for a double), also in a field beyond the contract"
 DECIMAL_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")  # 12.5, -3, 1e3, .5
 INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.0*)?\s*")  # 4, -4, 4.0
 ISO_DATE = re.compile(r"\s*(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")  # surrounding whitespace is trimmed on load
@@ -53,6 +68,7 @@ class FtsRecord(pa.DataFrameModel):
     maintenance_cost: Series[Any] = typed("DOUBLE")
     downtime_hours: Series[Any] = typed("INT")
     summarization_time_saved: Series[Any] = typed("INT")
+    last_updated_epoch: Series[Any] = typed("LONG")
 
     class Config:
         name, strict, ordered = "fts_record", True, True
@@ -73,19 +89,22 @@ class FtsRecord(pa.DataFrameModel):
 
     @rule("item", name="not_unicode", meaning=UNICODE)
     def _extras_unicode(cls, item: Series) -> Series:
-        dicts = item[_objects(item)]
-        ok = pd.Series(True, index=item.index)
-        for name in set().union(*dicts) - FIELD_TYPES.keys():  # a field beyond the 14: usually all loadable
-            values = [d.get(name) for d in dicts.tolist()]
-            if not loadable(values):
-                ok[dicts.index] &= np.array([loadable(v) for v in values], dtype=bool)
-        return ok
+        return _extras_ok(item, loadable, whole_list_first=True)
+
+    @rule("item", name="out_of_int64_range", meaning=INT64_MEANING)
+    def _extras_int64(cls, item: Series) -> Series:
+        return _extras_ok(item, lambda value: not beyond_int64(value))
+
+    @rule("item", name="not_finite", meaning=FINITE_MEANING)
+    def _extras_finite(cls, item: Series) -> Series:
+        return _extras_ok(item, lambda value: not isinstance(value, float) or math.isfinite(value))
 
     @rule("record_id", name="required", meaning="record_id is missing, null or empty")
     def _required(cls, value: Series) -> Series:
         return _ok(value, (kinds(value) != NOTHING) & (value != "").to_numpy())
 
-    @rule(*STRINGS, "log_date", *DOUBLES, *INTS, name="nested_value", meaning="an object or array, not a scalar")
+    @rule(*STRINGS, "log_date", *DOUBLES, *INTS, *LONGS, name="nested_value",
+          meaning="an object or array, not a scalar")
     def _scalar(cls, value: Series) -> Series:
         return _ok(value, kinds(value) != NESTED)
 
@@ -118,12 +137,13 @@ class FtsRecord(pa.DataFrameModel):
         kind = kinds(value)
         return _ok(value, numbers_in(value, DECIMAL_TEXT, kind)[0] | np.isin(kind, [NOTHING, NESTED]))
 
-    @rule(*DOUBLES, name="not_finite", meaning="NaN or ±Infinity (or a number too large for a double)")
+    @rule(*DOUBLES, name="not_finite", meaning=FINITE_MEANING)
     def _finite(cls, value: Series) -> Series:
         is_number, x = numbers_in(value, DECIMAL_TEXT, kinds(value))
         return _ok(value, ~is_number | np.isfinite(x))
 
-    @rule(*INTS, name="not_an_integer", meaning="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
+    @rule(*INTS, *LONGS, name="not_an_integer",
+          meaning="not an integer (2.5, 'x', true, NaN); 4.0 and '4' are integers")
     def _integer(cls, value: Series) -> Series:
         kind = kinds(value)
         return _ok(value, integers_in(value, kind)[0] | np.isin(kind, [NOTHING, NESTED]))
@@ -134,7 +154,16 @@ class FtsRecord(pa.DataFrameModel):
         return _ok(value, ~integral | ((x >= INT32[0]) & (x <= INT32[1])))
 
 
-#: The 14 documented fields, in the documented order, with their Fivetran (warehouse) types.
+    @rule(*LONGS, name="out_of_int64_range", meaning=INT64_MEANING)
+    def _int64(cls, value: Series) -> Series:
+        integral, x = integers_in(value, kinds(value))
+        ok = ~integral | ((x > -(2.0**63)) & (x < 2.0**63))  # within, by far: the exact test only near the ends
+        near = integral & ~ok & (np.abs(x) <= 2.0**63)
+        ok[near] = [INT64[0] <= exact_integer(v) <= INT64[1] for v in value.to_numpy()[near]]
+        return _ok(value, ok)
+
+
+#: The 14 documented fields and last_updated_epoch, in the documented order, with their Fivetran (warehouse) types.
 FIELD_TYPES = {name: column.metadata["warehouse_type"]
                for name, column in FtsRecord.to_schema().columns.items() if column.metadata}
 #: (warehouse type, kind of value sent) -> what loading does with it; anything else loads as sent.
@@ -146,7 +175,12 @@ COERCIONS = {
     ("DOUBLE", "string"): "decimal text parsed: '12.5' -> 12.5, ' -3 ' -> -3.0",
     ("INT", "number"): "integral float: 4.0 -> 4",
     ("INT", "string"): "integer text parsed: '4' -> 4, ' 4.0 ' -> 4",
+    ("LONG", "number"): "integral float: 1704067260.0 -> 1704067260",
+    ("LONG", "string"): "integer text parsed exactly: '1704067260' -> 1704067260",
+    ("beyond the contract", "number"): "shortest round-trip text, typed DOUBLE by the destination: 29.760431789",
 }
+#: The 14 documented fields (the rest of FIELD_TYPES is what the live API is known to send besides).
+DOCUMENTED = tuple(FIELD_TYPES)[:14]
 
 
 class _Absent:
@@ -243,6 +277,28 @@ def is_day(text: str) -> bool:
         return datetime.date.fromisoformat(text) is not None
     except ValueError:
         return False
+
+
+def exact_integer(value) -> int:
+    """The integer an integral value (an int, an integral float, integer text such as ' 4.0 ') stands for, exactly."""
+    if isinstance(value, str):
+        return int(decimal.Decimal(value.strip()))
+    return int(value)
+
+
+def beyond_int64(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]
+
+
+def _extras_ok(item: pd.Series, good, whole_list_first: bool = False) -> pd.Series:
+    """Which items hold only `good` values in their fields beyond the contract (usually there are none)."""
+    dicts = item[_objects(item)]
+    ok = pd.Series(True, index=item.index)
+    for name in set().union(*dicts) - FIELD_TYPES.keys():
+        values = [d.get(name) for d in dicts.tolist()]
+        if not (whole_list_first and good(values)):
+            ok[dicts.index] &= np.array([good(v) for v in values], dtype=bool)
+    return ok
 
 
 def _objects(item: pd.Series) -> np.ndarray:

@@ -9,6 +9,8 @@ from contracts import FIELD_TYPES
 from contracts.drift import SOFT_RULES
 
 VALUE_RULES = ("undocumented_value", "id_shape")  # also counted per offending value
+ID_SHAPES = {"record_id": "a lowercase UUID", "technician_id": "TECH_000123", "equipment_id": "EQUIP_000123",
+             "erp_order_id": "ORDER_000123", "customer_id": "CUST_000123"}  # what `id_shape` expects, as logged
 MAX_VALUES, MAX_FIELDS, MAX_VALUE_CHARS, SHOWN_VALUES, OTHER = 50, 50, 80, 10, "(other)"
 
 
@@ -76,7 +78,6 @@ class Drift:
                 parts = [f"{v} ({n})" for v, n in shown[:SHOWN_VALUES]]
                 hidden = sum(n for _, n in shown[SHOWN_VALUES:]) + entry["other"]
                 parts += [f"{OTHER} ({hidden})"] if hidden else []
-                prefix = {"technician_id": "TECH", "equipment_id": "EQUIP", "erp_order_id": "ORDER",
-                          "customer_id": "CUST"}.get(name, "PREFIX")
-                lines.append(f"  {name} {label.replace('PREFIX', prefix)} [{entry['count']}]: {', '.join(parts)}")
+                lines.append(f"  {name} {label.replace('SHAPE', ID_SHAPES.get(name, '?'))} [{entry['count']}]: "
+                             f"{', '.join(parts)}")
         return "\n".join(lines)

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
 from contracts.fts_record import ABSENT, loadable
 from fts_connector import REJECTED_TABLE
+from fts_connector.state import StateError, typed_member
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,22 @@ def json_safe(value, depth: int = 0):
         return f"<{type(value).__name__}>"
 
 
+MAX_QUARANTINED = 10_000  # the most record_ids whose rejected row the state tracks (about 75 bytes each)
+
+
 class Quarantine:
     """Keeps `fts_records_rejected` in step: one live row per rejected record_id, deleted once the record is valid.
 
-    The record_ids with a live rejected row (and that row's key) live in the state, so a later sync can delete it."""
+    The record_ids with a live rejected row (and that row's key) live in the state (`quarantined`), so a later sync
+    can delete it. Up to MAX_QUARANTINED of them: beyond, rejected rows still load, but are not tracked (a warning says
+    so), so that the state, which every checkpoint writes whole, stays small."""
 
     def __init__(self, state: dict):
-        self.keys: dict = dict(state.get("quarantined") or {})
-        self.changed = False  # since the last checkpoint
+        keys = typed_member(state, "quarantined", (dict,), {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+            raise StateError("quarantined", "not an object of record_id -> rejection_key texts")
+        self.keys: dict = dict(keys)
+        self.warned = False
 
     def load(self, verdict, synced_at: str) -> None:
         """Upserts a page's rejections (a `validation.Verdict`) and deletes the rows of its records now valid."""
@@ -93,19 +103,26 @@ class Quarantine:
                 op.delete(REJECTED_TABLE, {"rejection_key": earlier})
             op.upsert(REJECTED_TABLE, rejection.row(synced_at))
             if rejection.record_id is not None:
-                self.changed |= self.keys.get(rejection.record_id) != rejection.key
-                self.keys[rejection.record_id] = rejection.key
+                self._track(rejection.record_id, rejection.key)
         if self.keys:
             for record in verdict.valid:
                 self.forget(record.get("record_id"))
+
+    def _track(self, record_id: str, key: str) -> None:
+        if record_id in self.keys or len(self.keys) < MAX_QUARANTINED:
+            self.keys[record_id] = key
+        elif not self.warned:
+            self.warned = True
+            log.warning(f"more than {MAX_QUARANTINED:,} records are quarantined, the most the state tracks: the "
+                        "others still go to fts_records_rejected, but their rejected row stays there if they later "
+                        "arrive valid. So many rejections usually mean the API changed; read the drift summary and "
+                        "the reasons in fts_records_rejected")
 
     def forget(self, record_id) -> None:
         """The record arrived valid, or is gone from the API: its rejected row, if it has one, is deleted."""
         key = self.keys.pop(record_id, None)
         if key:
             op.delete(REJECTED_TABLE, {"rejection_key": key})
-            self.changed = True
 
     def state(self) -> dict:
-        self.changed = False
         return {"quarantined": dict(sorted(self.keys.items()))} if self.keys else {}

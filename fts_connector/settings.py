@@ -5,9 +5,10 @@ configuration.json (`default_configuration()`) and the README's table (`configur
 tests/test_configuration_file.py fails when a file disagrees with it.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from fivetran_connector_sdk import Logging as log
 
@@ -37,6 +38,19 @@ class Settings:
     request_timeout_seconds: float = 60.0
     full_refresh_hours: float = 24.0
     detect_deletes: bool = True
+    max_delete_percent: float = 10.0
+
+    def key_forms(self) -> list[str]:
+        """The API key in every form an API may echo it back in: as sent, JSON-escaped and URL-encoded (longest
+        first)."""
+        key = self.api_key
+        return sorted({key, json.dumps(key)[1:-1], quote(key, safe=""), quote_plus(key)}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """`text` with the API key replaced by `***`: every message that quotes what the API sent goes through here."""
+        for form in self.key_forms():
+            text = text.replace(form, "***")
+        return text
 
 
 def _integer(name: str, text: str, low: int, high: int | None) -> int:
@@ -86,17 +100,37 @@ def _api_key(text: str) -> str:
         raise ConfigurationError("api_key is required: set it to the key of your FTS API account")
     if text.strip() == PLACEHOLDER_API_KEY:
         raise ConfigurationError(f"api_key still holds the placeholder {PLACEHOLDER_API_KEY}: set your FTS API key")
+    if not all(" " <= char <= "~" for char in text.strip()):
+        raise ConfigurationError("api_key holds a character an HTTP header cannot carry (only printable ASCII can): "
+                                 "check that it was pasted whole and alone")
     return text.strip()
 
 
 def _base_url(text: str) -> str:
     url = text.strip().rstrip("/")
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # never echoed: it may hold a password
+        raise ConfigurationError("base_url must not hold a user name or password (user:password@): the API key goes "
+                                 "in api_key; got a base_url with credentials, not shown")
+    try:
+        good_port = parts.port != 0
+    except ValueError:  # "Port out of range 0-65535", or not a number
+        good_port = False
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-    if not parts.hostname or not (parts.scheme == "https" or local) or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"base_url must be an https:// URL (http:// only for localhost or 127.0.0.1), without query; got {text!r}")
+    if not parts.hostname or not (parts.scheme == "https" or local) or parts.query or parts.fragment or not good_port:
+        raise ConfigurationError(f"base_url must be an https:// URL (http:// only for localhost or 127.0.0.1), with a "
+                                 f"port from 1 to 65535 if any, without query; got {text!r}")
     return url
+
+
+def _percent(name: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:
+        raise ConfigurationError(f"{name} must be a percentage from 0 to 100; got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -143,7 +177,8 @@ PARAMETERS = {parameter.name: parameter for parameter in (
               "fetch the next page in the background while the current one is written",
               lambda text: _flag("prefetch", text)),
     Parameter("request_timeout_seconds", "Request timeout (seconds)", "text", "60", "number 0.001–600",
-              "read timeout of each request (the connect timeout is 10 s)",
+              "the most one request may take, from connecting to the body's last byte (connecting: at most 10 s); "
+              "a request past it is retried",
               lambda text: _seconds("request_timeout_seconds", text, 0.001, 600)),
     Parameter("full_refresh_hours", "Full refresh every (hours)", "text", "24", "number ≥ 0",
               "hours between full refreshes (a sync from the first page); `0` makes every sync a full refresh",
@@ -151,6 +186,11 @@ PARAMETERS = {parameter.name: parameter for parameter in (
     Parameter("detect_deletes", "Detect deletes", "toggle", "true", "`true`, `false`",
               "mark records a full refresh no longer finds as deleted (`_fivetran_deleted`)",
               lambda text: _flag("detect_deletes", text)),
+    Parameter("max_delete_percent", "Most records one refresh may delete (%)", "text", "10", "number 0–100",
+              "the most a completed full refresh may soft-delete, as a share of the records it tracks (at least one "
+              "record); beyond it, or when a refresh returned no records, it deletes nothing and the sync fails saying "
+              "how to apply them. `100` lifts the bound",
+              lambda text: _percent("max_delete_percent", text)),
 )}
 
 

@@ -1,15 +1,9 @@
-"""The sync loop: API page -> contract -> upsert -> checkpoint, resuming from the cursor in the state.
+"""The sync: API page -> contract -> upsert -> checkpoint, from the cursor in the state to the last page.
 
-The state is `{"next_cursor": <cursor of the next page to fetch>}` (plus `quarantined`, see below, and
-`full_refresh` and `record_ids`, see `refresh.py`). It is checkpointed at page boundaries once at least
-`checkpoint_every` records (or, with many tracked record_ids, a tenth of their count: `refresh.records_per_checkpoint`)
-were upserted since the last checkpoint, and once more at the end if the state has moved
-since or the sync has not checkpointed yet: every sync that ends well (or stops early) saves its final cursor. A
-checkpoint due after a page is taken when the next page is in hand, before its rows; when that page is the last and
-holds fewer than `checkpoint_every` records, the two are saved together by the final checkpoint (so that a full refresh
-of 750 records completes in 7 checkpoints).
-On the last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks
-up records appended since.
+The state is one dict (`fts_connector/state.py` lists its members): `next_cursor`, the cursor of the next page to
+fetch, plus what the quarantine and the full refresh keep. Checkpoints follow `fts_connector/checkpoints.py`. On the
+last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks up
+records appended since.
 
 Pages are fetched and checked against the contract in a background thread (configuration `prefetch`) that holds at
 most IN_FLIGHT_RECORDS records (plus a page) fetched and not yet taken by the loader, and keeps fetching the next
@@ -28,15 +22,18 @@ from fivetran_connector_sdk import Logging as log
 from fivetran_connector_sdk import Operations as op
 
 from fts_connector import TABLE, refresh
+from fts_connector.checkpoints import Checkpoints
 from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Page, RateLimitPause, short
 from fts_connector.drift import Drift
 from fts_connector.quarantine import Quarantine
-from fts_connector.refresh import FullRefresh
+from fts_connector.refresh import DeletesWithheld, FullRefresh
 from fts_connector.settings import Settings
+from fts_connector.state import StateError, typed_member
 from fts_connector.validation import Verdict, check_pages
 
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
 IN_FLIGHT_RECORDS = BATCH_RECORDS + 600  # what the prefetch thread may hold: a checked batch and the next one's start
+MAX_PAGES_WITHOUT_NEW_IDS = 20  # pages in a row with no record_id new to the sync: the pagination goes in a circle
 
 
 class LoopError(FtsApiError):
@@ -49,25 +46,36 @@ class ContractViolation(RuntimeError):
 
 @dataclass
 class Progress:
-    """What this sync has done so far, for the checkpoint cadence and the closing summary."""
+    """What a sync did: `sync()` returns it, and its closing log line says it."""
 
     started: float = field(default_factory=time.monotonic)
-    records: int = 0
-    rejected: int = 0
+    records: int = 0  # loaded into fts_records
+    rejected: int = 0  # quarantined in fts_records_rejected
     pages: int = 0
     checkpoints: int = 0
-    since_checkpoint: int = 0
-    last_page: Page | None = None  # the last page whose records were all upserted
-    saved_cursor: str | None = None  # the cursor the saved state holds
-    due: bool = False  # a checkpoint is due after `last_page`
+    retries: int = 0
+    seconds: float = 0.0
+    refresh: str = ""  # "tail sync", "full refresh completed", ...
+    deleted: int = 0  # soft-deleted by a completed full refresh
+    stopped_early: str | None = None  # why, when the sync stopped before the last page (and ended well)
     drift: Drift = field(default_factory=Drift)
 
-    def summary(self, retries: int, full_refresh: FullRefresh) -> str:
-        seconds = time.monotonic() - self.started
-        rate = self.records / seconds if seconds > 0 else 0.0
+    def loaded(self, verdict: Verdict) -> None:
+        self.pages += 1
+        self.records += len(verdict.valid)
+        self.rejected += len(verdict.rejected)
+        self.drift.merge(verdict.drift)
+
+    def finish(self, retries: int, checkpoints: int, full_refresh: FullRefresh) -> None:
+        self.retries, self.checkpoints = retries, checkpoints
+        self.seconds = time.monotonic() - self.started
+        self.refresh, self.deleted = full_refresh.describe(), full_refresh.deleted
+
+    def summary(self) -> str:
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
         return (f"{self.records} records loaded, {self.rejected} rejected, {self.pages} pages, {self.checkpoints} "
-                f"checkpoints, {retries} retries, {seconds:.1f} s ({rate:.0f} records/s); {full_refresh.describe()}, "
-                f"{full_refresh.deleted} soft-deleted")
+                f"checkpoints, {self.retries} retries, {self.seconds:.1f} s ({rate:.0f} records/s); {self.refresh}, "
+                f"{self.deleted} soft-deleted")
 
 
 @dataclass
@@ -113,35 +121,71 @@ class InFlight:
 
 
 def fetch_pages(client: FtsClient, cursor: str | None, in_flight: InFlight | None = None):
-    """Yields pages from `cursor` to the last one (each once `in_flight` has room, if given); raises LoopError if the
-    API's cursors go in a circle."""
-    seen = {cursor}
+    """Yields pages from `cursor` to the last one (each once `in_flight` has room, if given); raises LoopError when the
+    API's pagination goes in a circle (`LoopGuard`)."""
+    guard = LoopGuard(cursor)
     while True:
         if in_flight is not None and not in_flight.wait_for_room():
             return
         page = client.fetch_page(cursor)
         if in_flight is not None:
             in_flight.fetched(len(page.records))
-        if not page.is_last:
-            _check_progress(page, seen)
-            seen.add(page.next_cursor)
+        guard.check(page)
         yield page
         if page.is_last:
             return
         cursor = page.next_cursor
 
 
-def _check_progress(page: Page, seen: set) -> None:
-    """Raises LoopError when `page` would send the sync back to a cursor it has already fetched."""
-    if not page.records and page.next_cursor == page.cursor:
-        raise LoopError(
-            f"the API returned an empty page with has_more true and the same cursor {short(page.cursor)}: its "
-            "pagination does not advance. Nothing past the last checkpoint is saved; report this to the API owner")
-    if page.next_cursor in seen:
-        raise LoopError(
-            f"the API returned cursor {short(page.next_cursor)} a second time in this sync (on the page fetched with "
-            f"{short(page.cursor)}): its pagination is looping. Nothing past the last checkpoint is saved; "
-            "report this to the API owner")
+class LoopGuard:
+    """Stops a sync whose pagination goes in a circle: a next cursor this sync has fetched already, or
+    MAX_PAGES_WITHOUT_NEW_IDS pages in a row that bring no record_id this sync has not had (an API handing out fresh
+    cursors over the same records).
+
+    The record_ids had are remembered as bits of a fixed 2 MB bitmap, at the bit their hash picks, whatever the
+    dataset's size: a page of ids new to the sync passes for old only if every one of its ids hits a bit already set,
+    which at a million ids (6 % of the bits set) happens to a page of 100 records with a chance of 1 in 10^120."""
+
+    BITS = 2**24
+
+    def __init__(self, cursor: str | None):
+        self.cursors = {cursor}
+        self.ids_had = bytearray(self.BITS // 8)
+        self.pages_without_new = 0
+
+    def check(self, page: Page) -> None:
+        if not self._brings_new_ids(page.records):
+            self.pages_without_new += 1
+            if self.pages_without_new >= MAX_PAGES_WITHOUT_NEW_IDS:
+                raise LoopError(
+                    f"the API returned {self.pages_without_new} pages in a row (the last fetched with cursor "
+                    f"{short(page.cursor)}) with no record this sync had not had: its pagination goes in a circle. "
+                    "Nothing past the last checkpoint is saved; report this to the API owner")
+        else:
+            self.pages_without_new = 0
+        if page.is_last:
+            return
+        if not page.records and page.next_cursor == page.cursor:
+            raise LoopError(
+                f"the API returned an empty page with has_more true and the same cursor {short(page.cursor)}: its "
+                "pagination does not advance. Nothing past the last checkpoint is saved; report this to the API owner")
+        if page.next_cursor in self.cursors:
+            raise LoopError(
+                f"the API returned cursor {short(page.next_cursor)} a second time in this sync (on the page fetched "
+                f"with {short(page.cursor)}): its pagination is looping. Nothing past the last checkpoint is saved; "
+                "report this to the API owner")
+        self.cursors.add(page.next_cursor)
+
+    def _brings_new_ids(self, records: list) -> bool:
+        new = False
+        for record in records:
+            record_id = record.get("record_id") if isinstance(record, dict) else None
+            if isinstance(record_id, str):
+                bit = hash(record_id) & (self.BITS - 1)
+                if not self.ids_had[bit >> 3] & (1 << (bit & 7)):
+                    self.ids_had[bit >> 3] |= 1 << (bit & 7)
+                    new = True
+        return new
 
 
 def checked_pages(pages, contract_mode: str):
@@ -225,42 +269,127 @@ def _strict(verdict: Verdict) -> None:
 def sync(settings: Settings, client: FtsClient, state: dict) -> Progress:
     """Loads every page from the saved cursor (or, for a full refresh, the first page) to the last one, checkpointing
     on cadence; a full refresh that completes soft-deletes what it and the previous one did not return."""
-    state = state or {}
-    full_refresh = FullRefresh(state, settings.full_refresh_hours, settings.detect_deletes, refresh.utc_now())
-    cursor = None if full_refresh.mode == "started" else state.get("next_cursor")
-    progress = Progress(saved_cursor=state.get("next_cursor"))
-    quarantine = Quarantine(state)
-    synced_at = datetime.now(timezone.utc).isoformat()
-    log.info(f"starting {_kind(full_refresh)} from {'cursor ' + short(cursor) if cursor else 'the first page'}, "
-             f"page_size {settings.page_size}, checkpoint every {settings.checkpoint_every} records, contract "
-             f"{settings.contract_mode}, prefetch {'on' if settings.prefetch else 'off'}")
-    restarted = False
-    try:
-        while True:
-            try:
-                _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh)
-                if full_refresh.running:
-                    _complete(full_refresh, quarantine)
-                _final_checkpoint(progress, quarantine, full_refresh)
-                break
-            except InvalidCursorError:
-                if settings.on_invalid_cursor != "restart" or restarted:
+    return _Sync(settings, client, state).run()
+
+
+class _Sync:
+    """One sync: the saved state's parts (cursor, quarantine, full refresh), its checkpoints and its progress."""
+
+    def __init__(self, settings: Settings, client: FtsClient, state: dict):
+        if not isinstance(state, dict):
+            raise StateError("state", f"a JSON {type(state).__name__}, not an object")
+        self.settings, self.client = settings, client
+        self.saved_cursor = typed_member(state, "next_cursor", (str, type(None)))
+        self.quarantine = Quarantine(state)
+        self.full_refresh = FullRefresh(state, settings.full_refresh_hours, settings.detect_deletes, refresh.utc_now(),
+                                        settings.max_delete_percent)
+        self.checkpoints = Checkpoints(settings.checkpoint_every)
+        self.progress = Progress()
+        self.last_page: Page | None = None  # the last page whose records were all upserted
+        self.synced_at = datetime.now(timezone.utc).isoformat()
+
+    def state(self) -> dict:
+        """The state after the last loaded page (changes nothing)."""
+        cursor = resume_cursor(self.last_page) if self.last_page else self.saved_cursor
+        return {"next_cursor": cursor, **self.quarantine.state(), **self.full_refresh.state()}
+
+    def checkpoint(self) -> None:
+        state = self.state()
+        self.checkpoints.take(state)
+        self.full_refresh.saved(state)
+
+    def run(self) -> Progress:
+        cursor = None if self.full_refresh.mode == "started" else self.saved_cursor
+        settings = self.settings
+        log.info(f"starting {_kind(self.full_refresh)} from {'cursor ' + short(cursor) if cursor else 'the first page'}"
+                 f", page_size {settings.page_size}, checkpoint every {settings.checkpoint_every} records, contract "
+                 f"{settings.contract_mode}, prefetch {'on' if settings.prefetch else 'off'}")
+        restarted = False
+        try:
+            while True:
+                try:
+                    self.load(self.pages(cursor))
+                    break
+                except InvalidCursorError:
+                    if settings.on_invalid_cursor != "restart" or restarted:
+                        raise
+                    log.warning(f"the API no longer knows cursor {short(cursor)} (its data may have been reset): "
+                                "restarting from the first page as a full refresh; upserts by record_id keep the table "
+                                "free of duplicates")
+                    restarted, cursor = True, None
+                    self.last_page = None  # what was due before is saved; nothing of the new pass is loaded yet
+                    self.full_refresh.begin(refresh.utc_now())
+            if self.full_refresh.running:
+                self.complete_refresh()
+            self.final_checkpoint()
+        except RateLimitPause as pause:
+            self.final_checkpoint()
+            self.progress.stopped_early = str(pause)
+            log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
+                        f"from cursor {short(self.state()['next_cursor'])}")
+        finally:
+            if not self.progress.drift.is_empty():
+                log.info(self.progress.drift.summary())
+        self.progress.finish(self.client.retries, self.checkpoints.taken, self.full_refresh)
+        log.info("sync complete: " + self.progress.summary())
+        if self.full_refresh.withheld:
+            raise DeletesWithheld(self.full_refresh.withheld)
+        return self.progress
+
+    def pages(self, cursor: str | None):
+        """The checked pages from `cursor` on, fetched in the background with `prefetch`."""
+        settings, client = self.settings, self.client
+        if not settings.prefetch:
+            return checked_pages(fetch_pages(client, cursor), settings.contract_mode)
+        in_flight = InFlight(IN_FLIGHT_RECORDS)
+        return prefetched(lambda: checked_pages(fetch_pages(client, cursor, in_flight), settings.contract_mode),
+                          client, in_flight)
+
+    def load(self, pages) -> None:
+        """Upserts each checked page, checkpointing on cadence; on an error, takes the checkpoint due first."""
+        with contextlib.closing(pages):
+            while True:
+                try:
+                    checked = next(pages)
+                except StopIteration:
+                    return
+                except BaseException:  # what was due before the failing page is saved, as if taken right after it
+                    if self.checkpoints.due:
+                        self.checkpoint()
                     raise
-                log.warning(f"the API no longer knows cursor {short(cursor)} (its data may have been reset): "
-                            "restarting from the first page as a full refresh; upserts by record_id keep the table "
-                            "free of duplicates")
-                restarted, cursor = True, None
-                progress.last_page = None  # what was due before is saved; nothing of the new pass is loaded yet
-                full_refresh.begin(refresh.utc_now())
-    except RateLimitPause as pause:
-        _final_checkpoint(progress, quarantine, full_refresh)
-        log.warning(f"stopping early: {pause}. Everything loaded so far is checkpointed; the next sync continues "
-                    f"from cursor {short(progress.saved_cursor)}")
-    finally:
-        if not progress.drift.is_empty():
-            log.info(progress.drift.summary())
-    log.info("sync complete: " + progress.summary(client.retries, full_refresh))
-    return progress
+                self.load_page(checked.page, checked.verdict)
+
+    def load_page(self, page: Page, verdict: Verdict) -> None:
+        strict_stop = self.settings.contract_mode == "strict" and bool(verdict.rejected)
+        if self.checkpoints.due and (strict_stop or self.checkpoints.due_before(len(page.records), page.is_last)):
+            self.checkpoint()
+        if strict_stop:
+            _strict(verdict)
+        for record in verdict.valid:
+            op.upsert(TABLE, record)
+        self.quarantine.load(verdict, self.synced_at)
+        self.full_refresh.returned(_record_ids(verdict))
+        self.last_page = page
+        self.progress.loaded(verdict)
+        self.checkpoints.loaded(verdict.received, self.full_refresh.tracked_ids)
+        progress = self.progress
+        log.info(f"page {progress.pages}: {verdict.received} records ({progress.records + progress.rejected} total, "
+                 f"{len(verdict.rejected)} rejected), cursor {short(page.cursor)}")
+
+    def complete_refresh(self) -> None:
+        """The refresh read the last page: soft-deletes the records it and the previous completed refresh missed."""
+        gone = self.full_refresh.complete(refresh.utc_now())
+        for record_id in gone:
+            op.delete(TABLE, {"record_id": record_id})
+            self.quarantine.forget(record_id)
+        self.full_refresh.deleted = len(gone)
+        if gone:
+            log.info(f"full refresh: soft-deleted {len(gone)} records that the last two completed refreshes did not "
+                     "return")
+
+    def final_checkpoint(self) -> None:
+        if self.last_page is not None and self.checkpoints.take_final(self.state()):
+            self.full_refresh.saved(self.checkpoints.last_saved)
 
 
 def _kind(full_refresh: FullRefresh) -> str:
@@ -271,77 +400,8 @@ def _kind(full_refresh: FullRefresh) -> str:
     return f"full refresh (continued, started {full_refresh.started_at})"
 
 
-def _complete(full_refresh: FullRefresh, quarantine: Quarantine) -> None:
-    """The refresh read the last page: soft-deletes the records it and the previous completed refresh missed."""
-    gone = full_refresh.complete(refresh.utc_now())
-    for record_id in gone:
-        op.delete(TABLE, {"record_id": record_id})
-        quarantine.forget(record_id)
-    full_refresh.deleted = len(gone)
-    if gone:
-        log.info(f"full refresh: soft-deleted {len(gone)} records that the last two completed refreshes did not return")
-
-
-def _load_pages(settings, client, cursor, progress, quarantine, synced_at, full_refresh):
-    if settings.prefetch:
-        in_flight = InFlight(IN_FLIGHT_RECORDS)
-        pages = prefetched(lambda: checked_pages(fetch_pages(client, cursor, in_flight), settings.contract_mode),
-                           client, in_flight)
-    else:
-        pages = checked_pages(fetch_pages(client, cursor), settings.contract_mode)
-    with contextlib.closing(pages):
-        while True:
-            try:
-                checked = next(pages)
-            except StopIteration:
-                return
-            except BaseException:  # what was due before the failing page is saved, as if taken right after it
-                if progress.due:
-                    _checkpoint(progress.last_page, quarantine, progress, full_refresh)
-                raise
-            page, verdict = checked.page, checked.verdict
-            strict_stop = settings.contract_mode == "strict" and bool(verdict.rejected)
-            if progress.due and (strict_stop or not (page.is_last and len(page.records) < settings.checkpoint_every)):
-                _checkpoint(progress.last_page, quarantine, progress, full_refresh)
-            if strict_stop:
-                _strict(verdict)
-            for record in verdict.valid:
-                op.upsert(TABLE, record)
-            quarantine.load(verdict, synced_at)
-            full_refresh.returned(_record_ids(verdict))
-            progress.last_page = page
-            progress.pages += 1
-            progress.records += len(verdict.valid)
-            progress.rejected += len(verdict.rejected)
-            progress.since_checkpoint += verdict.received
-            progress.drift.merge(verdict.drift)
-            log.info(f"page {progress.pages}: {verdict.received} records ({progress.records + progress.rejected} "
-                     f"total, {len(verdict.rejected)} rejected), cursor {short(page.cursor)}")
-            progress.due = progress.since_checkpoint >= full_refresh.records_per_checkpoint(settings.checkpoint_every)
-
-
-def _record_ids(verdict: Verdict):
+def _record_ids(verdict: Verdict) -> list:
     """The record_ids of a page: its valid records' and its rejected records' that have one (a string: with contract
     `off` a record may come without one, and is then never tracked, so never deleted)."""
-    yield from (record.get("record_id") for record in verdict.valid if isinstance(record.get("record_id"), str))
-    yield from (rejection.record_id for rejection in verdict.rejected if rejection.record_id is not None)
-
-
-def _checkpoint(page: Page, quarantine: Quarantine, progress: Progress, full_refresh: FullRefresh) -> None:
-    progress.saved_cursor = resume_cursor(page)
-    op.checkpoint({"next_cursor": progress.saved_cursor, **quarantine.state(), **full_refresh.state()})
-    progress.checkpoints += 1
-    progress.since_checkpoint = 0
-    progress.due = False
-
-
-def _final_checkpoint(progress: Progress, quarantine: Quarantine, full_refresh: FullRefresh) -> None:
-    """Checkpoints the last loaded page unless this sync's last checkpoint already saved the same state: the same
-    cursor and no change to the quarantine (which the state must know, to delete rejected rows later) nor to the
-    full refresh and its record_ids."""
-    last = progress.last_page
-    if last is None:
-        return
-    if (progress.checkpoints == 0 or progress.due or quarantine.changed or full_refresh.changed
-            or resume_cursor(last) != progress.saved_cursor):
-        _checkpoint(last, quarantine, progress, full_refresh)
+    return ([record.get("record_id") for record in verdict.valid if isinstance(record.get("record_id"), str)]
+            + [rejection.record_id for rejection in verdict.rejected if rejection.record_id is not None])

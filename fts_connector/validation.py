@@ -2,6 +2,7 @@
 validation, failure cases mapped back to items by index; the valid records get the contract's `COERCIONS` and their
 soft findings are counted with `FtsRecordDrift`."""
 
+import math
 import numbers
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,7 +13,16 @@ import pandera.pandas as pa
 
 from contracts import FIELD_TYPES, FtsRecord, FtsRecordDrift
 from contracts.drift import RULE_OF_CHECK
-from contracts.fts_record import ABSENT, UNIFORM, enforced, good_field_name, loadable
+from contracts.fts_record import (
+    ABSENT,
+    DOCUMENTED,
+    UNIFORM,
+    beyond_int64,
+    enforced,
+    exact_integer,
+    good_field_name,
+    loadable,
+)
 from fts_connector.drift import VALUE_RULES, Drift
 from fts_connector.quarantine import Rejection, json_safe
 
@@ -50,6 +60,8 @@ def check_pages(pages: list) -> list[Verdict]:
     for name, values in coerced.items():
         for pos, value in values.items():
             changes.setdefault(pos, {})[name] = value
+    for pos, values in _extra_doubles(valid["item"]).items():
+        changes.setdefault(pos, {}).update(values)
     for pos, item in zip(valid.index.tolist(), valid["item"].tolist(), strict=True):
         verdicts[page_of[pos]].valid.append({**item, **changes[pos]} if pos in changes else item)
     verdicts[0].drift = _drift(valid, coerced)
@@ -84,15 +96,45 @@ def _broken(frame: pd.DataFrame) -> dict[int, list]:
     return broken
 
 
+#: rule on the whole item -> which of its fields beyond the contract break it (their values as sent)
+EXTRA_FIELD_BREAKS = {"not_unicode": lambda value: not loadable(value), "out_of_int64_range": beyond_int64,
+                      "not_finite": lambda value: isinstance(value, float) and not math.isfinite(value)}
+
+
 def _reasons(item, column: str, rule: str) -> list:
     """The reasons of one failure case; the rules on the whole item name the fields at fault."""
     if rule == "not_an_object":
         return [{"field": None, "rule": rule, "value": json_safe(item)}]
     if column != "item":
         return [{"field": column, "rule": rule, "value": json_safe(item.get(column))}]
+    if rule == "bad_field_name":
+        at_fault = [(k, v) for k, v in item.items() if not good_field_name(k)]
+    else:
+        breaks = EXTRA_FIELD_BREAKS[rule]
+        at_fault = [(k, v) for k, v in item.items() if k not in FIELD_TYPES and good_field_name(k) and breaks(v)]
     return [{"field": json_safe(k) if isinstance(k, str) else repr(k), "rule": rule, "value": json_safe(v)}
-            for k, v in item.items() if (not good_field_name(k) if rule == "bad_field_name" else
-                                         k not in FIELD_TYPES and good_field_name(k) and not loadable(v))]
+            for k, v in at_fault]
+
+
+def extra_double(value: float) -> str:
+    """A finite float of a field beyond the contract as the text it loads as: its shortest round-trip digits, with a
+    decimal point (1e+20 -> '1.0e+20'), which the destination types as a 64-bit DOUBLE (`cells._text_type`), as
+    opposed to the 32-bit FLOAT it gives a Python float."""
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    return text if "." in mantissa or not e else f"{mantissa}.0e{exponent}"
+
+
+def _extra_doubles(items: pd.Series) -> dict:
+    """position -> {field: text} for the floats in fields beyond the contract (none, usually)."""
+    dicts = items.tolist()
+    changes: dict[int, dict] = {}
+    for name in set().union(*dicts) - FIELD_TYPES.keys():
+        for pos, item in zip(items.index.tolist(), dicts, strict=True):
+            value = item.get(name)
+            if isinstance(value, float):
+                changes.setdefault(pos, {})[name] = extra_double(value)
+    return changes
 
 
 def _as_text(value) -> str:
@@ -101,9 +143,9 @@ def _as_text(value) -> str:
     return str(int(value)) if isinstance(value, numbers.Integral) else repr(float(value))
 
 
-LOADED_TYPE = {"STRING": str, "NAIVE_DATE": str, "DOUBLE": float, "INT": int}
+LOADED_TYPE = {"STRING": str, "NAIVE_DATE": str, "DOUBLE": float, "INT": int, "LONG": int}
 LOAD = {"STRING": _as_text, "NAIVE_DATE": lambda v: str.__str__(v).strip(), "DOUBLE": float,
-        "INT": lambda v: int(float(v)) if isinstance(v, str) else int(v)}
+        "INT": lambda v: int(float(v)) if isinstance(v, str) else int(v), "LONG": exact_integer}
 
 
 def _coerced(column: pd.Series, ftype: str) -> pd.Series:
@@ -121,7 +163,7 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
 def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     """The soft findings among the valid records of a wire frame (``coerced``: the values coercion changed)."""
     drift = Drift()
-    absent = {name: _absent(valid[name]) for name in list(FIELD_TYPES)[1:]}
+    absent = {name: _absent(valid[name]) for name in FIELD_TYPES}
     frame = {}
     for name in FtsRecordDrift.to_schema().columns:
         frame[name] = valid[name].where(~absent[name], None)
@@ -138,8 +180,8 @@ def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     items = valid["item"].tolist()
     for name in set().union(*items) - FIELD_TYPES.keys():
         drift.add("extra_field", name, sum(name in d for d in items))
-    for name, mask in absent.items():
-        drift.add("missing_field", name, int(mask.sum()))
+    for name in DOCUMENTED[1:]:  # last_updated_epoch is not documented: its absence is no finding
+        drift.add("missing_field", name, int(absent[name].sum()))
     return drift
 
 

@@ -65,7 +65,7 @@ def test_a_page_carries_its_cursor_records_and_what_comes_next(api):
     with client_for(api) as client:
         first = client.fetch_page(None)
         second = client.fetch_page(first.next_cursor)
-    assert first.cursor is None and len(first.records) == 100 and first.has_more and not first.is_last
+    assert first.cursor is None and len(first.records) == 100 and not first.is_last
     assert second.cursor == first.next_cursor and second.records[0] == api.record(100)
 
 
@@ -107,7 +107,7 @@ def test_waits_that_add_up_beyond_max_wait_seconds_pause_the_sync(no_real_waits)
 
 
 def test_backoff_grows_exponentially_until_retries_run_out(no_real_waits):
-    with pytest.raises(FtsApiError, match=r"returned HTTP 503 .* after 8 retries"):
+    with pytest.raises(FtsApiError, match=r"still failed after 8 retries: HTTP 503"):
         fetch_first([Fault("status", status=503, at=1, times=9)])
     assert len(no_real_waits) == 8 and no_real_waits[-1] > no_real_waits[0] * 8
 
@@ -140,7 +140,7 @@ def test_once_a_page_arrived_connection_failures_are_retried_then_name_base_url(
     with client_for(api) as client:
         first = client.fetch_page(None)
         api.stop()
-        with pytest.raises(FtsApiError, match=r"failed after 8 retries: .*Check that base_url"):
+        with pytest.raises(FtsApiError, match=r"failed after 8 retries: NewConnectionError.* check that base_url"):
             client.fetch_page(first.next_cursor)
     assert len(no_real_waits) == 8
 

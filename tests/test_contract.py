@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import COERCIONS, FIELD_TYPES, FtsRecord, rules_markdown, validate_table
-from contracts.fts_record import good_field_name
+from contracts.fts_record import DOCUMENTED, good_field_name
 from fts_connector.quarantine import Rejection, canonical_json, json_safe
 from fts_connector.schema import REJECTED_TABLE_COLUMNS
 from fts_connector.validation import Verdict, check_records
@@ -23,10 +23,10 @@ from fts_connector.validation import Verdict, check_records
 FAST = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 HARD = ["not_an_object", "required", "nested_value", "not_a_string", "not_a_date", "not_a_number", "not_finite",
-        "not_an_integer", "out_of_int32_range"]
+        "not_an_integer", "out_of_int32_range", "out_of_int64_range"]
 SOFT = ["undocumented_value", "out_of_range", "negative", "id_shape", "extra_field", "missing_field"]
 NEW_HARD = ["bad_field_name", "not_unicode"]  # issue 12: records the warehouse cannot take as they are
-OPTIONAL = [f for f in FIELD_TYPES if f != "record_id"]
+OPTIONAL = [f for f in DOCUMENTED if f != "record_id"]
 # field names beyond the 14 that load as sent (not "", not RECORD_ID, ...: those now break bad_field_name)
 EXTRA_NAMES = st.text().filter(lambda k: k not in FIELD_TYPES and good_field_name(k))
 
@@ -48,6 +48,7 @@ def good(**changes) -> dict:
         "maintenance_cost": 1234.5,
         "downtime_hours": 4,
         "summarization_time_saved": 12,
+        "last_updated_epoch": 1_704_067_260,
     }
     for name, value in changes.items():
         if value is ...:
@@ -65,12 +66,13 @@ def only_reasons(verdict: Verdict) -> list:
 # ------------------------------------------------------------------------------------------------ the declarations
 
 
-def test_field_types_are_the_14_documented_fields_in_order_with_fivetran_types():
+def test_field_types_are_the_14_documented_fields_in_order_and_the_live_apis_epoch_with_fivetran_types():
     assert list(FIELD_TYPES) == [
         "record_id", "log_date", "technician_id", "log_description", "equipment_id", "maintenance_type",
         "maintenance_status", "erp_order_id", "customer_id", "summarized_log", "failure_rate", "maintenance_cost",
-        "downtime_hours", "summarization_time_saved"]
-    assert FIELD_TYPES["log_date"] == "NAIVE_DATE"
+        "downtime_hours", "summarization_time_saved", "last_updated_epoch"]
+    assert FIELD_TYPES["log_date"] == "NAIVE_DATE" and FIELD_TYPES["last_updated_epoch"] == "LONG"
+    assert tuple(FIELD_TYPES)[:14] == DOCUMENTED
     assert {FIELD_TYPES[f] for f in ("failure_rate", "maintenance_cost")} == {"DOUBLE"}
     assert {FIELD_TYPES[f] for f in ("downtime_hours", "summarization_time_saved")} == {"INT"}
     assert sum(t == "STRING" for t in FIELD_TYPES.values()) == 9  # the brief says "the other 10": 14 - 5 = 9
@@ -79,7 +81,8 @@ def test_field_types_are_the_14_documented_fields_in_order_with_fivetran_types()
 def test_every_rule_is_a_named_pandera_check_with_a_meaning_in_one_listing():
     from contracts.rules import hard_rules, soft_rules
 
-    assert list(hard_rules()) == ["not_an_object", "bad_field_name", "not_unicode", *HARD[1:]]
+    on_the_item = ["not_an_object", "bad_field_name", "not_unicode", "out_of_int64_range", "not_finite"]
+    assert list(hard_rules()) == on_the_item + [rule for rule in HARD[1:] if rule not in on_the_item]
     assert sorted(soft_rules()) == sorted(SOFT)
     for check in (c for column in FtsRecord.to_schema().columns.values() for c in column.checks):
         assert isinstance(check, pa.Check) and check.name in hard_rules() and check.description
@@ -126,10 +129,35 @@ def test_optional_fields_may_be_missing_and_are_counted_as_missing(name):
 
 def test_fields_beyond_the_contract_pass_through_unchanged_and_are_counted():
     extra = {"nested": [1, {"a": None}]}
-    record = good(last_updated_epoch=1_704_067_260, vendor_note=extra)
-    verdict = check_records([record, good(last_updated_epoch=1)])
-    assert verdict.valid[0]["vendor_note"] is extra and verdict.valid[0]["last_updated_epoch"] == 1_704_067_260
-    assert verdict.drift.as_dict() == {"extra_field": {"last_updated_epoch": {"count": 2}, "vendor_note": {"count": 1}}}
+    record = good(vendor_note=extra, site="North")
+    verdict = check_records([record, good(site="South")])
+    assert verdict.valid[0]["vendor_note"] is extra and verdict.valid[1]["site"] == "South"
+    assert verdict.drift.as_dict() == {"extra_field": {"vendor_note": {"count": 1}, "site": {"count": 2}}}
+
+
+def test_last_updated_epoch_is_declared_as_a_64_bit_integer_and_may_be_missing_without_a_finding():
+    verdict = check_records([good(last_updated_epoch=2**63 - 1), good(last_updated_epoch="1704067260"),
+                             good(last_updated_epoch=1704067260.0), good(last_updated_epoch=...)])
+    assert [r.get("last_updated_epoch") for r in verdict.valid] == [2**63 - 1, 1704067260, 1704067260, None]
+    assert verdict.rejected == [] and verdict.drift.is_empty()
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 2**70, "9223372036854775808", 1e19])
+def test_last_updated_epoch_beyond_64_bits_is_quarantined_naming_the_field(value):
+    assert only_reasons(check_records([good(last_updated_epoch=value)])) == [
+        {"field": "last_updated_epoch", "rule": "out_of_int64_range", "value": json_safe(value)}]
+
+
+def test_a_double_beyond_the_contract_loads_as_text_the_destination_types_as_a_64_bit_double():
+    verdict = check_records([good(gps_lat=29.760431789, scale=1e20, count=3, flag=True, note="1.50")])
+    assert verdict.valid[0] | {} == good(gps_lat="29.760431789", scale="1.0e+20", count=3, flag=True, note="1.50")
+
+
+@pytest.mark.parametrize("value, rule", [(2**64, "out_of_int64_range"), (-(2**70), "out_of_int64_range"),
+                                         (math.nan, "not_finite"), (math.inf, "not_finite")])
+def test_a_value_beyond_the_contract_that_no_column_holds_exactly_is_quarantined_naming_the_field(value, rule):
+    assert only_reasons(check_records([good(sensor_total=value)])) == [
+        {"field": "sensor_total", "rule": rule, "value": json_safe(value)}]
 
 
 def test_valid_records_keep_input_order_and_the_input_is_not_modified():
@@ -278,7 +306,9 @@ SOFT_CASES = [
     ({"equipment_id": "EQUIP_42"}, "id_shape", "equipment_id", {"EQUIP_42": 1}),
     ({"erp_order_id": "CUST_000001"}, "id_shape", "erp_order_id", {"CUST_000001": 1}),
     ({"customer_id": 815}, "id_shape", "customer_id", {"815": 1}),
-    ({"last_updated_epoch": 1}, "extra_field", "last_updated_epoch", None),
+    ({"site": "North"}, "extra_field", "site", None),
+    ({"record_id": "0B7F0C9E-3C1E-4D57-9A57-4F6A1F0B7A11"}, "id_shape", "record_id",
+     {"0B7F0C9E-3C1E-4D57-9A57-4F6A1F0B7A11": 1}),
     ({"summarized_log": ...}, "missing_field", "summarized_log", None),
 ]
 
@@ -349,6 +379,7 @@ def test_validate_table_raises_schema_errors_for_a_broken_hard_rule(changes, rul
 
 DATE_TEXT = st.dates().map(datetime.date.isoformat)
 INT32 = st.integers(-(2**31), 2**31 - 1)
+INT64 = st.integers(-(2**63), 2**63 - 1)
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 PAD = st.sampled_from(["", " ", "\t", "\n "])
 
@@ -377,6 +408,11 @@ LOADABLE = {
         st.tuples(PAD, INT32, st.sampled_from(["", ".0", ".000"]), PAD).map(
             lambda t: (f"{t[0]}{t[1]}{t[2]}{t[3]}", t[1])),
     ),
+    "LONG": st.one_of(
+        INT64.map(lambda i: (i, i)),
+        INT32.map(lambda i: (float(i), i)),
+        st.tuples(PAD, INT64, st.sampled_from(["", ".0"]), PAD).map(lambda t: (f"{t[0]}{t[1]}{t[2]}{t[3]}", t[1])),
+    ),
 }
 
 
@@ -385,14 +421,13 @@ def loadable_records(draw):
     """(sent record, loaded record): any field may be null or missing (but record_id), extra fields may ride along."""
     sent, loaded = {"record_id": draw(st.text(min_size=1))}, {}
     loaded["record_id"] = sent["record_id"]
-    for name in OPTIONAL:
+    for name in [*OPTIONAL, "last_updated_epoch"]:
         choice = draw(st.sampled_from(["value", "value", "value", "null", "missing"]))
         if choice == "null":
             sent[name] = loaded[name] = None
         elif choice == "value":
             sent[name], loaded[name] = draw(LOADABLE[FIELD_TYPES[name]])
-    for key, value in draw(st.dictionaries(EXTRA_NAMES, st.integers(),
-                                           max_size=2)).items():
+    for key, value in draw(st.dictionaries(EXTRA_NAMES, INT64, max_size=2)).items():
         sent[key] = loaded[key] = value
     return sent, loaded
 
@@ -428,6 +463,7 @@ STRING_FIELDS = [f for f, t in FIELD_TYPES.items() if t == "STRING"]
 DOUBLE_FIELDS = ["failure_rate", "maintenance_cost"]
 INT_FIELDS = ["downtime_hours", "summarization_time_saved"]
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | FINITE | st.text()
+EXTRA_SCALARS = st.none() | st.booleans() | INT64 | FINITE | st.text()  # what a field beyond the contract loads as
 NESTED = st.one_of(st.lists(JSON_SCALARS, max_size=3), st.dictionaries(st.text(), JSON_SCALARS, max_size=3))
 BEYOND_INT32 = st.one_of(st.integers(max_value=-(2**31) - 1), st.integers(min_value=2**31))
 
@@ -451,6 +487,8 @@ BREAKS = {
         st.sampled_from([float("nan"), float("inf")]))),
     "out_of_int32_range": st.tuples(st.sampled_from(INT_FIELDS), st.one_of(
         BEYOND_INT32, BEYOND_INT32.map(str), st.sampled_from([2.0**31, -(2.0**31) - 1, 1e300]))),
+    "out_of_int64_range": st.tuples(st.sampled_from(["last_updated_epoch", "sensor_total"]), st.one_of(
+        st.integers(max_value=-(2**63) - 1), st.integers(min_value=2**63))),
 }
 
 
@@ -482,9 +520,12 @@ SOFT_BREAKS = {
         st.floats(min_value=1, exclude_min=True, allow_infinity=False),
         st.floats(max_value=0, exclude_max=True, allow_infinity=False))),
     "negative": st.tuples(st.sampled_from(["maintenance_cost", *INT_FIELDS]), st.integers(-(2**31), -1)),
-    "id_shape": st.tuples(st.sampled_from(["technician_id", "equipment_id", "erp_order_id", "customer_id"]),
-                          st.text().filter(lambda s: not re.fullmatch(r"(TECH|EQUIP|ORDER|CUST)_[0-9]{6}", s))),
-    "extra_field": st.tuples(EXTRA_NAMES, JSON_SCALARS | NESTED),
+    "id_shape": st.one_of(
+        st.tuples(st.sampled_from(["technician_id", "equipment_id", "erp_order_id", "customer_id"]),
+                  st.text().filter(lambda s: not re.fullmatch(r"(TECH|EQUIP|ORDER|CUST)_[0-9]{6}", s))),
+        st.tuples(st.just("record_id"), st.sampled_from(["0B7F0C9E-3C1E-4D57-9A57-4F6A1F0B7A11", "r-1",
+                                                         " 0b7f0c9e-3c1e-4d57-9a57-4f6a1f0b7a11"]))),
+    "extra_field": st.tuples(EXTRA_NAMES, EXTRA_SCALARS | NESTED),
     "missing_field": st.tuples(st.sampled_from(OPTIONAL), st.just(...)),
 }
 

@@ -30,7 +30,8 @@ with warnings.catch_warnings():
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(ROWS)
 def test_records_with_values_the_drift_model_synthesises_load_without_soft_findings(frame):
-    records = [good(record_id=f"r{i}", **{name: as_json(row[name]) for name in SYNTHESISED})
+    records = [good(record_id=f"0b7f0c9e-3c1e-4d57-9a57-4f6a1f0b7a{i:02d}",
+                    **{name: as_json(row[name]) for name in SYNTHESISED})
                for i, (_, row) in enumerate(frame.iterrows())]
     verdict = check_records(records)
     assert verdict.rejected == [] and len(verdict.valid) == len(records)

@@ -17,8 +17,8 @@ def _drift_of(*pages) -> Drift:
 
 
 def test_drift_merge_and_summary_are_deterministic_and_order_independent():
-    page_a = [good(maintenance_type="Preventive", last_updated_epoch=1)] * 3 + [good(failure_rate=2.0)]
-    page_b = [good(maintenance_type="Emergency", downtime_hours=-1, last_updated_epoch=2, summarized_log=...)]
+    page_a = [good(maintenance_type="Preventive", site=1)] * 3 + [good(failure_rate=2.0)]
+    page_b = [good(maintenance_type="Emergency", downtime_hours=-1, site=2, summarized_log=...)]
     ab, ba = _drift_of(page_a, page_b), _drift_of(page_b, page_a)
     assert ab.as_dict() == ba.as_dict() and ab.summary() == ba.summary() and ab == ba
     assert ab.summary() == "\n".join([
@@ -26,7 +26,7 @@ def test_drift_merge_and_summary_are_deterministic_and_order_independent():
         "  maintenance_type outside documented values [4]: Preventive (3), Emergency (1)",
         "  outside 0–1: failure_rate (1)",
         "  negative values: downtime_hours (1)",
-        "  fields beyond the contract: last_updated_epoch (4)",
+        "  fields beyond the contract: site (4)",
         "  documented fields missing: summarized_log (1)",
     ])
     json.dumps(ab.as_dict())

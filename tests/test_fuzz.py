@@ -1,6 +1,7 @@
 """Fuzzing the API's answers: whatever a page body holds, the sync completes (records loaded or quarantined) or
 fails with a connector error that says what is wrong, and never checkpoints past records it did not load."""
 
+import io
 import json
 
 import requests
@@ -50,7 +51,7 @@ class Replies(BaseAdapter):
         response = requests.Response()
         response.status_code = 200
         response.headers["Content-Type"] = "application/json"
-        response._content = self.bodies[min(self.served, len(self.bodies) - 1)]
+        response.raw = io.BytesIO(self.bodies[min(self.served, len(self.bodies) - 1)])
         response.url, response.request = request.url, request
         self.served += 1
         return response

@@ -8,6 +8,7 @@ import zlib
 from fivetran_connector_sdk import Logging
 
 from fts_connector import refresh
+from fts_connector.checkpoints import records_per_checkpoint
 from fts_connector.refresh import PACKED_UUIDS, RecordIds, decode_flags, decode_ids, encode_flags, encode_ids
 from tools.state_summary import summarise
 
@@ -112,7 +113,7 @@ def test_flags_round_trip_whatever_their_length_and_leading_zeros():
 
 
 def test_a_checkpoint_waits_for_a_tenth_of_the_tracked_ids_and_for_checkpoint_every_past_the_bound():
-    assert refresh.records_per_checkpoint(100, 750) == 100
-    assert refresh.records_per_checkpoint(100, 5_000) == 500
-    assert refresh.records_per_checkpoint(100, refresh.MAX_TRACKED_IDS) == refresh.MAX_TRACKED_IDS // 10
-    assert refresh.records_per_checkpoint(100, refresh.MAX_TRACKED_IDS + 1) == 100  # no ids are tracked there
+    assert records_per_checkpoint(100, 750) == 100
+    assert records_per_checkpoint(100, 5_000) == 500
+    assert records_per_checkpoint(100, refresh.MAX_TRACKED_IDS) == refresh.MAX_TRACKED_IDS // 10
+    assert records_per_checkpoint(100, refresh.MAX_TRACKED_IDS + 1) == 100  # no ids are tracked there

@@ -221,7 +221,7 @@ class HundredRecordPages:
         self.reached.setdefault(self.requests, threading.Event()).set()
         more = number + 1 < self.pages
         records = [{"record_id": f"{number}-{i}"} for i in range(100)]
-        return Page(cursor, records, str(number + 1) if more else None, more)
+        return Page(cursor, records, str(number + 1) if more else None)
 
     def made(self, requests: int) -> bool:
         return self.reached.setdefault(requests, threading.Event()).wait(timeout=30)

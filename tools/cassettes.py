@@ -22,7 +22,7 @@ import vcr
 import yaml
 
 from fts_connector import client
-from fts_connector.refresh import records_per_checkpoint
+from fts_connector.checkpoints import Checkpoints
 from tools import engine
 from tools.fts_api import Fault, FtsApiServer
 
@@ -130,29 +130,28 @@ class Expected:
 
 
 def expected_replay(path: Path, checkpoint_every: int = 100) -> Expected:
-    """The cadence rule of `fts_connector.sync`: a checkpoint is due after a page once `checkpoint_every` records came
-    since the last one (or a tenth of the record_ids seen so far, when that is more: `refresh.records_per_checkpoint`);
-    it is taken when the next page is in hand, saving that page's cursor, unless that page is the last and holds
-    fewer than `checkpoint_every` records. One more at the end when the state moved: a due checkpoint, a new cursor,
-    record_ids the last checkpoint did not carry, or a full refresh (from the first page) that completed."""
+    """What replaying the cassette must do, by the connector's own checkpoint rule (`fts_connector.checkpoints`)
+    applied to a model of its state: the cursor, the record_ids tracked (with `detect_deletes`, the default) and
+    whether a full refresh completed (a replay from the first page is one)."""
     cursors, bodies = requested_cursors(path), [json.loads(i["response"]["body"]["string"]) for i in interactions(path)]
-    since, saved, checkpoints, ids, resume = 0, cursors[0], [], set(), cursors[0]
-    due = unsaved_ids = False
+    saved = []
+    checkpoints = Checkpoints(checkpoint_every, save=saved.append)
+    ids, resume, completed = set(), cursors[0], False
+
+    def state() -> dict:
+        return {"next_cursor": resume, "record_ids": len(ids), "full_refresh_completed": completed}
+
     for number, (cursor, body) in enumerate(zip(cursors, bodies, strict=True), 1):
         records = body["fts_records"]
-        if due and not (number == len(cursors) and len(records) < checkpoint_every):
-            checkpoints.append(resume)
-            since, saved, unsaved_ids = 0, resume, False
-        new_ids = {r["record_id"] for r in records} - ids
-        ids |= new_ids
-        unsaved_ids = unsaved_ids or bool(new_ids)
-        resume = body["next_cursor"] if body["has_more"] and body["next_cursor"] else cursor
-        since += len(records)
-        due = since >= records_per_checkpoint(checkpoint_every, len(ids))
-    if not checkpoints or due or unsaved_ids or resume != saved or cursors[0] is None:
-        checkpoints.append(resume)
-    return Expected(len(cursors), sum(len(b["fts_records"]) for b in bodies), len(ids), checkpoints,
-                    {"next_cursor": resume})
+        if checkpoints.due_before(len(records), number == len(cursors)):
+            checkpoints.take(state())
+        ids |= {record["record_id"] for record in records}
+        resume = body["next_cursor"] if body["has_more"] else cursor
+        checkpoints.loaded(len(records), len(ids))
+    completed = cursors[0] is None
+    checkpoints.take_final(state())
+    return Expected(len(cursors), sum(len(b["fts_records"]) for b in bodies), len(ids),
+                    [checkpoint["next_cursor"] for checkpoint in saved], {"next_cursor": resume})
 
 
 def replay(path: Path, project: Path, run=None, **settings) -> engine.SyncRun:

@@ -1,7 +1,7 @@
 """Write a small warehouse with the edge cases the marts must get right, in the tables and types the connector writes,
 and (with --build) build the marts on it and print their reconciliation with the live rows.
 
-    python scripts/edge_case_warehouse.py DIR [--only-deleted] [--no-quarantine] [--build]
+    python scripts/edge_case_warehouse.py DIR [--only-deleted | --empty] [--no-quarantine] [--build]
 
 DIR/warehouse.db gets the tables; --build runs `dbt build` into DIR/fts_analytics.duckdb (target path DIR/target),
 then scripts/reconcile.py. Needs duckdb (and dbt-duckdb for --build).
@@ -9,7 +9,8 @@ then scripts/reconcile.py. Needs duckdb (and dbt-duckdb for --build).
 `tester.fts_records` (the columns `fivetran debug` creates) holds: two ordinary tasks, one without a maintenance_cost,
 one without a log_date, one soft-deleted (`_fivetran_deleted` true, cost 999), one with lower-case type and status, one
 with a failure rate of 1.5 and a cost of -50. `tester.fts_records_rejected` holds two rejected records (one of them no
-longer open). `--only-deleted` soft-deletes every record; `--no-quarantine` leaves the quarantine table out.
+longer open). `--only-deleted` soft-deletes every record; `--empty` writes the tables with no row; `--no-quarantine`
+leaves the quarantine table out.
 """
 
 import argparse
@@ -46,14 +47,14 @@ REJECTED = [
 ]
 
 
-def write(path: pathlib.Path, only_deleted: bool, quarantine: bool) -> None:
+def write(path: pathlib.Path, only_deleted: bool, quarantine: bool, empty: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as db:
         db.execute("create schema tester")
         db.execute(f"create table tester.fts_records ({COLUMNS})")
         for (record_id, log_date, tech, equipment, customer, mtype, status, rate, cost, downtime, saved,
-             deleted) in RECORDS:
+             deleted) in ([] if empty else RECORDS):
             db.execute(
                 "insert into tester.fts_records values (?, ?, ?, 'edge case', ?, ?, ?, 'ORDER_000001', ?, 'summary',"
                 " ?, ?, ?, ?, 1717243200, ?, ?)",
@@ -66,7 +67,7 @@ def write(path: pathlib.Path, only_deleted: bool, quarantine: bool) -> None:
                 " raw_record varchar, rejected_at timestamp with time zone, _fivetran_deleted boolean,"
                 " _fivetran_synced timestamp with time zone)"
             )
-            for key, record_id, reasons, deleted in REJECTED:
+            for key, record_id, reasons, deleted in ([] if empty else REJECTED):
                 db.execute(
                     "insert into tester.fts_records_rejected values (?, ?, ?, '{}', ?, ?, ?)",
                     [key, record_id, json.dumps(reasons), SYNCED, deleted, SYNCED],
@@ -80,7 +81,9 @@ def build(folder: pathlib.Path, quarantine: bool) -> int:
     analytics.unlink(missing_ok=True)
     env = {**os.environ, "FTS_WAREHOUSE_DB": str(warehouse), "FTS_ANALYTICS_DB": str(analytics), "FTS_STATE_FILE": "",
            "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = ["dbt", "build", "--project-dir", str(project), "--profiles-dir", str(project),
+    beside = pathlib.Path(sys.executable).parent / "dbt"  # the dbt of this Python's environment, else the one on PATH
+    command = [str(beside) if beside.exists() else "dbt", "build",
+               "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
                "--vars", f"{{fts_using_quarantine: {str(quarantine).lower()}}}"]
     print("$ " + " ".join(command), flush=True)
@@ -95,10 +98,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=pathlib.Path)
     parser.add_argument("--only-deleted", action="store_true", help="every record soft-deleted")
+    parser.add_argument("--empty", action="store_true", help="the tables without rows")
     parser.add_argument("--no-quarantine", action="store_true", help="no fts_records_rejected table")
     parser.add_argument("--build", action="store_true", help="dbt build the marts on it and reconcile")
     args = parser.parse_args()
-    write(args.folder / "warehouse.db", args.only_deleted, not args.no_quarantine)
+    write(args.folder / "warehouse.db", args.only_deleted, not args.no_quarantine, args.empty)
     print(f"✓ edge-case warehouse written to {args.folder / 'warehouse.db'}")
     return build(args.folder, not args.no_quarantine) if args.build else 0
 

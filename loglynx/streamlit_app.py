@@ -17,6 +17,19 @@ EXPLORER_ROWS = 500  # rows shown in the explorer table
 CSV_MAX_ROWS = 100_000  # rows in the CSV download (every filtered row up to this)
 
 
+FORMATS = {  # how the tables show their numbers (the values stay the marts')
+    "avg_failure_rate": "percent", "completed_share": "percent", "failure_rate": "percent",
+    "total_maintenance_cost": "dollar", "avg_maintenance_cost": "dollar", "cost_per_downtime_hour": "dollar",
+    "maintenance_cost": "dollar", "total_downtime_hours": "localized", "total_time_saved": "localized",
+}
+
+
+def table(frame: pd.DataFrame) -> None:
+    config = {column: st.column_config.NumberColumn(format=FORMATS[column])
+              for column in frame.columns if column in FORMATS}
+    st.dataframe(frame, hide_index=True, column_config=config)
+
+
 def count(value) -> str:
     return f"{value:,.0f}"
 
@@ -95,8 +108,8 @@ def failure_by_type(marts, filters: data.Filters) -> None:
         tooltip=["maintenance_type", "total_tasks", alt.Tooltip("avg_failure_rate:Q", format=".1%")],
     )
     st.altair_chart(chart)
-    st.dataframe(frame[["maintenance_type", "total_tasks", "avg_failure_rate", "avg_maintenance_cost",
-                        "cost_per_downtime_hour", "completed_share", "total_time_saved"]], hide_index=True)
+    table(frame[["maintenance_type", "total_tasks", "avg_failure_rate", "avg_maintenance_cost",
+                        "cost_per_downtime_hour", "completed_share", "total_time_saved"]])
 
 
 def monthly_trends(marts, filters: data.Filters) -> None:
@@ -113,7 +126,8 @@ def monthly_trends(marts, filters: data.Filters) -> None:
             st.altair_chart(alt.Chart(dated).mark_line(point=True).encode(
                 x=alt.X("yearmonth(month):T", title="Month"), y=alt.Y(f"{measure}:Q", title=title),
                 tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), measure, "total_tasks"]))
-    st.caption(f"{count(undated)} undated tasks are in the totals but on no month." if undated
+    st.caption(f"{count(undated)} undated task{' is' if undated == 1 else 's are'} in the totals but on no month."
+               if undated
                else "Every task under these filters has a log date.")
 
 
@@ -152,23 +166,23 @@ def equipment_at_risk(marts, filters: data.Filters) -> None:
     if frame.empty:
         st.info("No task under these filters.")
         return
-    st.dataframe(frame[["equipment_id", "total_tasks", "avg_failure_rate", "total_downtime_hours",
-                        "total_maintenance_cost", "cost_per_downtime_hour"]], hide_index=True)
+    table(frame[["equipment_id", "total_tasks", "avg_failure_rate", "total_downtime_hours",
+                        "total_maintenance_cost", "cost_per_downtime_hour"]])
 
 
 def technician_performance(marts, filters: data.Filters) -> None:
     st.subheader("Technician performance")
     frame = data.technicians(marts, filters)
-    st.dataframe(frame[["technician_id", "total_tasks", "completed_tasks", "completed_share", "total_time_saved",
-                        "total_maintenance_cost", "total_downtime_hours", "avg_failure_rate"]], hide_index=True)
+    table(frame[["technician_id", "total_tasks", "completed_tasks", "completed_share", "total_time_saved",
+                        "total_maintenance_cost", "total_downtime_hours", "avg_failure_rate"]])
     st.caption(f"{count(len(frame))} technicians, by hours saved.")
 
 
 def customer_view(marts, filters: data.Filters) -> None:
     st.subheader("Customers")
     frame = data.customers(marts, filters)
-    st.dataframe(frame[["customer_id", "total_tasks", "total_maintenance_cost", "total_downtime_hours",
-                        "total_time_saved", "avg_failure_rate", "completed_share"]], hide_index=True)
+    table(frame[["customer_id", "total_tasks", "total_maintenance_cost", "total_downtime_hours",
+                        "total_time_saved", "avg_failure_rate", "completed_share"]])
     st.caption(f"{count(len(frame))} customers, by maintenance cost.")
 
 
@@ -230,7 +244,7 @@ def data_quality(marts, status: dict) -> None:
             x=alt.X("rejected_records:Q", title="Rejected records"),
             y=alt.Y("field:N", sort="-x", title="Field"), color=alt.Color("rule:N", title="Rule"),
             tooltip=["rule", "field", "rejected_records", "open_records"]))
-        st.dataframe(rejected, hide_index=True)
+        table(rejected)
 
 
 def data_explorer(marts, filters: data.Filters) -> None:
@@ -239,7 +253,7 @@ def data_explorer(marts, filters: data.Filters) -> None:
     total = int(data.kpis(marts, filters)["total_tasks"])
     st.caption(f"{count(total)} tasks under the filters ({filters.describe()}); "
                f"the first {count(min(total, EXPLORER_ROWS))} shown, newest first. The CSV has all of them.")
-    st.dataframe(shown, hide_index=True)
+    table(shown)
     if total > CSV_MAX_ROWS:
         st.warning(f"The CSV holds the first {count(CSV_MAX_ROWS)} of them: narrow the filters for the rest.")
     csv = data.records(marts, filters, limit=CSV_MAX_ROWS).to_csv(index=False)

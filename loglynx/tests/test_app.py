@@ -93,7 +93,7 @@ def test_edge_cases_show_sums_of_valid_values_and_say_what_was_left_out(monkeypa
                             "Downtime": "28 h", "Hours saved": "16 h"}
     assert metrics(app) == expected_kpis(edge_db, "fts__customer_summary")
     captions = [caption.value for caption in app.caption]
-    assert "1 undated tasks are in the totals but on no month." in captions
+    assert "1 undated task is in the totals but on no month." in captions
     by_type = app.dataframe[0].value  # failure rate by type: lower-case `predictive` is Predictive
     assert by_type.set_index("maintenance_type")["total_tasks"].to_dict() == {
         "Condition-Based": 1, "Corrective": 2, "Emergency": 1, "Predictive": 2}

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 import streamlit_app
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -98,7 +98,9 @@ def browser():
 
 def wait_for(driver, condition, what: str):
     try:
-        return WebDriverWait(driver, DEADLINE, poll_frequency=0.2).until(condition)
+        # Streamlit re-renders elements while a script runs: an element found a moment ago may be gone; look again
+        return WebDriverWait(driver, DEADLINE, poll_frequency=0.2,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except WebDriverException as error:
         pytest.fail(f"timed out waiting for {what}: {error.msg}")
 

@@ -19,13 +19,13 @@ sys.path.insert(0, str(HERE))
 import loglynx_data  # noqa: E402
 
 
-def marts_ready(path: Path) -> bool:
+def marts_problem(path: Path) -> str | None:
+    """Why the marts in `path` cannot be read, or None when they can."""
     try:
         loglynx_data.DuckDBMarts(path).close()
     except loglynx_data.MartsUnavailable as problem:
-        print(f"LogLynx: {problem}", flush=True)
-        return False
-    return True
+        return str(problem)
+    return None
 
 
 def build_marts() -> None:
@@ -42,12 +42,13 @@ def build_marts() -> None:
 
 def main() -> int:
     path = Path(os.environ.get("LOGLYNX_DB") or loglynx_data.DEFAULT_DB)
-    if not marts_ready(path):
+    if marts_problem(path):
         if os.environ.get("LOGLYNX_DB"):
-            raise SystemExit(f"✗ LOGLYNX_DB={path} has no marts: build them there, or unset LOGLYNX_DB for the demo")
+            raise SystemExit(f"✗ LOGLYNX_DB: {marts_problem(path)}")
+        print(f"LogLynx: no marts in {path} yet", flush=True)
         build_marts()
-        if not marts_ready(path):
-            raise SystemExit(f"✗ still no marts in {path} after `{loglynx_data.BUILD_COMMAND}`")
+        if marts_problem(path):
+            raise SystemExit(f"✗ after `{loglynx_data.BUILD_COMMAND}`: {marts_problem(path)}")
     print(f"LogLynx: marts in {path}", flush=True)
     if "--build-only" in sys.argv[1:]:
         return 0

@@ -6,10 +6,14 @@ import sys
 import duckdb
 
 MARTS = {  # mart: the order that shows its most telling rows first
+    "fts__load_status": "last_synced_at",
+    "fts__business_results": "result_key",
+    "fts__tasks": "log_date desc nulls first, record_id",
     "fts__technician_summary": "total_maintenance_cost desc",
     "fts__equipment_reliability": "total_downtime_hours desc, equipment_id",
     "fts__maintenance_type_effectiveness": "total_tasks desc",
-    "fts__monthly_kpis": "log_month desc",
+    "fts__monthly_kpis": "log_month desc nulls first",
+    "fts__monthly_type_kpis": "log_month desc nulls first, maintenance_type",
     "fts__customer_summary": "total_maintenance_cost desc",
     "fts__data_quality": "rejected_on desc, rejected_records desc",
 }

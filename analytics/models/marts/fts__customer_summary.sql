@@ -1,22 +1,17 @@
 -- Per customer: the maintenance done for them, what it cost and how much downtime it meant.
 
-with records as (
+with tasks as (
 
-    select * from {{ ref('stg_fts__records') }}
+    select * from {{ ref('fts__tasks') }}
 
 )
 
 select
     customer_id,
-    count(*) as total_tasks,
-    count(distinct equipment_id) as equipment_count,
-    count(distinct technician_id) as technician_count,
-    sum(is_completed) as completed_tasks,
-    sum(maintenance_cost) as total_maintenance_cost,
-    sum(downtime_hours) as total_downtime_hours,
-    sum(summarization_time_saved) as total_time_saved,
-    avg(failure_rate) as avg_failure_rate,
+    {{ fts_task_measures() }},
+    cast(count(distinct equipment_id) as bigint) as equipment_count,
+    cast(count(distinct technician_id) as bigint) as technician_count,
     min(log_date) as first_log_date,
     max(log_date) as last_log_date
-from records
+from tasks
 group by customer_id

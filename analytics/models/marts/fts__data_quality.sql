@@ -1,3 +1,5 @@
+{{ config(enabled=var('fts_using_quarantine', true)) }}
+
 -- Rejected records by day, rule and field, from the connector's quarantine table (fts_records_rejected).
 
 with reasons as (
@@ -7,11 +9,11 @@ with reasons as (
 )
 
 select
-    rejected_on,
-    rule,
-    field,
-    count(distinct rejection_key) as rejected_records,
-    count(distinct case when is_open = 1 then rejection_key end) as open_records,
-    count(distinct record_id) as rejected_record_ids
+    cast(rejected_on as date) as rejected_on,
+    cast(rule as varchar) as rule,
+    cast(field as varchar) as field,
+    cast(count(distinct rejection_key) as bigint) as rejected_records,
+    cast(count(distinct case when is_open then rejection_key end) as bigint) as open_records,
+    cast(count(distinct record_id) as bigint) as rejected_record_ids
 from reasons
 group by rejected_on, rule, field

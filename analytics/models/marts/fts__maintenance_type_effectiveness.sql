@@ -1,20 +1,15 @@
--- Per maintenance type (Predictive vs Corrective vs Condition-Based, and any type the API adds): cost, downtime,
--- failure rate and how many tasks get completed.
+-- Per maintenance type (Predictive vs Corrective vs Condition-Based, and the types the API adds): cost, downtime, failure rate, completion.
 
-with records as (
+with tasks as (
 
-    select * from {{ ref('stg_fts__records') }}
+    select * from {{ ref('fts__tasks') }}
 
 )
 
 select
     maintenance_type,
-    count(*) as total_tasks,
-    avg(maintenance_cost) as avg_maintenance_cost,
-    avg(cast(downtime_hours as double)) as avg_downtime_hours,
-    avg(failure_rate) as avg_failure_rate,
-    sum(is_completed) as completed_tasks,
-    cast(sum(is_completed) as double) / count(*) as completed_share,
-    sum(summarization_time_saved) as total_time_saved
-from records
+    {{ fts_task_measures() }},
+    min(log_date) as first_log_date,
+    max(log_date) as last_log_date
+from tasks
 group by maintenance_type

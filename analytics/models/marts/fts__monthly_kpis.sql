@@ -1,21 +1,14 @@
--- Per calendar month of log_date: tasks, cost, downtime and time saved (the trend view).
+-- Per calendar month of log_date: the trend view. Undated tasks form the row whose log_month is null, so the months
+-- add up to every task; a chart of months leaves that row out and says how many tasks it holds.
 
-with records as (
+with tasks as (
 
-    select
-        *,
-        cast({{ dbt.date_trunc('month', 'log_date') }} as date) as log_month
-    from {{ ref('stg_fts__records') }}
+    select * from {{ ref('fts__tasks') }}
 
 )
 
 select
     log_month,
-    count(*) as total_tasks,
-    sum(is_completed) as completed_tasks,
-    sum(maintenance_cost) as total_maintenance_cost,
-    sum(downtime_hours) as total_downtime_hours,
-    sum(summarization_time_saved) as total_time_saved,
-    avg(failure_rate) as avg_failure_rate
-from records
+    {{ fts_task_measures() }}
+from tasks
 group by log_month

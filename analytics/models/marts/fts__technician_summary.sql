@@ -1,20 +1,16 @@
--- Per technician: the original description's fts_technicians (tasks, cost, downtime, time saved), over live records.
+-- Per technician: tasks, completed, cost, downtime, time saved and failure rate (the original description's fts_technicians).
 
-with records as (
+with tasks as (
 
-    select * from {{ ref('stg_fts__records') }}
+    select * from {{ ref('fts__tasks') }}
 
 )
 
 select
     technician_id,
-    count(*) as total_tasks,
-    sum(is_completed) as completed_tasks,
-    sum(maintenance_cost) as total_maintenance_cost,
-    sum(downtime_hours) as total_downtime_hours,
-    sum(summarization_time_saved) as total_time_saved,
-    avg(maintenance_cost) as avg_maintenance_cost,
+    {{ fts_task_measures() }},
+    cast(count(distinct equipment_id) as bigint) as equipment_count,
     min(log_date) as first_log_date,
     max(log_date) as last_log_date
-from records
+from tasks
 group by technician_id

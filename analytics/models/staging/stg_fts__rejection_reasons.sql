@@ -1,3 +1,5 @@
+{{ config(enabled=var('fts_using_quarantine', true)) }}
+
 -- One row per reason per rejected record: the quarantine's `reasons` JSON array, unnested.
 
 with rejected as (
@@ -12,7 +14,7 @@ select
     rejected.rejected_at,
     cast(rejected.rejected_at as date) as rejected_on,
     -- still in quarantine: not yet soft-deleted by a later sync that loaded the record valid
-    case when {{ fts_is_deleted('fts', 'fts_records_rejected') }} then 0 else 1 end as is_open,
+    not {{ fts_is_deleted('fts', 'fts_records_rejected') }} as is_open,
     {{ fts_json_text('reason.value', 'field') }} as field,
     {{ fts_json_text('reason.value', 'rule') }} as rule,
     {{ fts_json_as_text('reason.value', 'value') }} as value_json

@@ -18,11 +18,13 @@ def stage(project: Path) -> None:
     subprocess.run(["bash", str(ROOT / "tools" / "stage.sh"), str(project)], check=True)
 
 
-def fivetran_debug(tmp_path: Path, configuration: dict) -> tuple:
-    """Stages the shipped files into tmp_path/project and runs the real `fivetran debug` on them with `configuration`
-    (written to tmp_path/configuration.json); returns the project folder and the CLI's output (stdout + stderr)."""
-    project = tmp_path / "project"
-    stage(project)
+def fivetran_debug(tmp_path: Path, configuration: dict, project: Path | None = None) -> tuple:
+    """Runs the real `fivetran debug` with `configuration` (written to tmp_path/configuration.json) on `project`, or
+    on the shipped files staged into a new tmp_path/project; HOME is tmp_path/home. Returns the project folder and
+    the CLI's result, with `output` (stdout + stderr)."""
+    if project is None:
+        project = tmp_path / "project"
+        stage(project)
     (tmp_path / "configuration.json").write_text(json.dumps(configuration))
     result = subprocess.run(
         ["fivetran", "debug", str(project), "--configuration", str(tmp_path / "configuration.json")],

@@ -2,51 +2,44 @@
 schedule makes a tail sync 23 h after the last refresh and a full refresh 25 h after."""
 
 import json
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 import duckdb
 from support import API_KEY, configuration
-from test_fivetran_debug import stage
+from test_fivetran_debug import fivetran_debug
 
-from tools.engine import cli_environment
 from tools.fts_api import FtsApiServer, edit_record, generate_record
 
 EDITED, GONE = 375, 400
 
 
-def fivetran_debug(project, configuration_file, home) -> str:
-    result = subprocess.run(
-        ["fivetran", "debug", str(project), "--configuration", str(configuration_file)],
-        cwd=project, env=cli_environment(home), capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0 and "SYNC SUCCEEDED" in output, output[-3000:]
-    assert API_KEY not in output
-    return output
+def succeeded(run: tuple) -> str:
+    """The output of a `fivetran_debug()` run that succeeded without showing the key."""
+    _, result = run
+    assert result.returncode == 0 and "SYNC SUCCEEDED" in result.output, result.output[-3000:]
+    assert API_KEY not in result.output
+    return result.output
 
 
 def test_fivetran_debug_refreshes_pick_up_an_edit_then_soft_delete_a_removed_record(tmp_path):
-    project = tmp_path / "project"
-    stage(project)
     with FtsApiServer(records=750, api_key=API_KEY) as api:
-        configuration_file = tmp_path / "configuration.json"
-        configuration_file.write_text(json.dumps(configuration(api, full_refresh_hours=0)))  # every sync refreshes
-        first = fivetran_debug(project, configuration_file, tmp_path / "home")
+        every_sync_refreshes = configuration(api, full_refresh_hours=0)
+        run = fivetran_debug(tmp_path, every_sync_refreshes)
+        project, first = run[0], succeeded(run)
         assert "Checkpoints     | 7" in first and "full refresh completed, 0 soft-deleted" in first
         api.edit(EDITED)
         api.omit(GONE)
-        second = fivetran_debug(project, configuration_file, tmp_path / "home")
+        second = succeeded(fivetran_debug(tmp_path, every_sync_refreshes, project))
         assert "Deletes         | 0" in second and "full refresh completed, 0 soft-deleted" in second
-        third = fivetran_debug(project, configuration_file, tmp_path / "home")
+        third = succeeded(fivetran_debug(tmp_path, every_sync_refreshes, project))
         assert api.request_count == 24
         state = json.loads((project / "files" / "state.json").read_text())
-        configuration_file.write_text(json.dumps(configuration(api)))  # full_refresh_hours: the default 24
         for hours_ago, requests in ((23, 1), (25, 8)):  # the schedule, against the real clock: nothing waits
             done = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
             state["full_refresh"]["last_completed_at"] = done.isoformat(timespec="seconds")
             (project / "files" / "state.json").write_text(json.dumps(state))
             before = api.request_count
-            scheduled = fivetran_debug(project, configuration_file, tmp_path / "home")
+            scheduled = succeeded(fivetran_debug(tmp_path, configuration(api), project))  # the default 24 h
             assert api.request_count - before == requests
             kind = "tail sync" if requests == 1 else "full refresh completed"
             assert f"; {kind}, 0 soft-deleted" in scheduled

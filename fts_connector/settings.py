@@ -15,6 +15,7 @@ from fivetran_connector_sdk import Logging as log
 DEFAULT_BASE_URL = "https://sdk-demo-api-dot-internal-sales.uc.r.appspot.com"
 PLACEHOLDER_API_KEY = "<YOUR_FTS_API_KEY>"
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+KEY_CHARS_TO_FIND = 8  # a key this long or longer is redacted from messages and refused in pages
 
 
 class ConfigurationError(ValueError):
@@ -42,8 +43,10 @@ class Settings:
 
     def key_forms(self) -> list[str]:
         """The API key in every form an API may echo it back in: as sent, JSON-escaped and URL-encoded (longest
-        first)."""
+        first); none for a key shorter than KEY_CHARS_TO_FIND, which cannot be told apart from ordinary text."""
         key = self.api_key
+        if len(key) < KEY_CHARS_TO_FIND:
+            return []
         return sorted({key, json.dumps(key)[1:-1], quote(key, safe=""), quote_plus(key)}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:

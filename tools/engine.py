@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from fivetran_connector_sdk import Logging
+from fivetran_connector_sdk import Connector, Logging
 from fivetran_connector_sdk_cli import connector as sdk_connector
 from fivetran_connector_sdk_cli import core_adapter
 from fivetran_connector_sdk_common import constants
@@ -34,7 +34,8 @@ class _NoMemoryTracker:
 
 @dataclass
 class SyncRun:
-    """What one sync did: counts (None if it failed), the saved state, each checkpoint's state, the log, the error."""
+    """What one sync did: counts (None if it failed), the saved state, each checkpoint's state, the log, the error,
+    and the `Progress` that connector.py's `update()` returned (None if it failed, or for another connector)."""
 
     project: Path
     counts: dict | None
@@ -42,6 +43,7 @@ class SyncRun:
     checkpoint_texts: list = field(default_factory=list)  # each checkpoint's state as the SDK sent it (JSON)
     log: str = ""
     error: BaseException | None = None
+    progress: object = None
 
     @property
     def checkpoints(self) -> list:
@@ -92,7 +94,10 @@ def run_sync(project: Path, configuration: dict, state: dict | None = None, conn
     else:  # as `fivetran debug` does with a state file: a sync that fails before its first checkpoint leaves it
         state_file.parent.mkdir(parents=True, exist_ok=True)
         state_file.write_text(json.dumps(state))
-    checkpoints = []
+    checkpoints, returned = [], []
+    if connector is None:  # connector.py's, keeping what update() returns
+        connector = Connector(update=lambda configuration, state: returned.append(fts.update(configuration, state)),
+                              schema=fts.schema)
     original = runner._Sync.checkpoint
 
     def spy(sync, checkpoint):
@@ -103,7 +108,7 @@ def run_sync(project: Path, configuration: dict, state: dict | None = None, conn
     runner._Sync.checkpoint = spy
     try:
         with in_process(), contextlib.redirect_stdout(output):
-            counts = core_adapter.run(connector or fts.connector, str(project), dict(configuration), dict(state))
+            counts = core_adapter.run(connector, str(project), dict(configuration), dict(state))
         error = None
     except Exception as exc:  # the engine has logged SYNC FAILED; the test asserts on it
         counts, error = None, exc
@@ -111,7 +116,7 @@ def run_sync(project: Path, configuration: dict, state: dict | None = None, conn
         runner._Sync.checkpoint = original
     log = output.getvalue()
     saved = json.loads(state_file.read_text()) if state_file.exists() else {}
-    return SyncRun(project, counts, saved, checkpoints, log, error)
+    return SyncRun(project, counts, saved, checkpoints, log, error, returned[0] if returned and not error else None)
 
 
 def cli_environment(home: Path) -> dict:

@@ -312,7 +312,3 @@ def _ok(column: pd.Series, mask) -> pd.Series:
 def enforced():
     """The contract holds whatever pandera's global settings (PANDERA_VALIDATION_ENABLED/_DEPTH) say."""
     return config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA)
-
-
-# pandera sets up its pandas backends (and imports hypothesis where installed) on the first validation: at import
-FtsRecord.validate(pd.DataFrame({name: [] for name in FtsRecord.to_schema().columns}, dtype=object))

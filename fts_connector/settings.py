@@ -1,8 +1,8 @@
 """The connector's configuration: every parameter, its default and what it allows, checked before any request.
 
-`PARAMETERS` is the one table of parameters: the setup form (fts_connector/setup_form.py), `load_settings`,
-configuration.json (`default_configuration()`) and the README's table (`configuration_markdown()`) come from it;
-tests/test_configuration_file.py fails when a file disagrees with it.
+`PARAMETERS` is the one table of parameters: the setup form (fts_connector/setup_form.py) and `load_settings` come from
+it, and so do configuration.json and the README's table (`tools/parameters.py`, which tests/test_configuration_file.py
+compares with the files).
 """
 
 import json
@@ -195,20 +195,6 @@ PARAMETERS = {parameter.name: parameter for parameter in (
               "how to apply them. `100` lifts the bound",
               lambda text: _percent("max_delete_percent", text)),
 )}
-
-
-def default_configuration() -> dict:
-    """configuration.json as committed: every parameter with its default, the key a placeholder."""
-    return {name: parameter.default or PLACEHOLDER_API_KEY for name, parameter in PARAMETERS.items()}
-
-
-def configuration_markdown() -> str:
-    """The README's configuration table."""
-    rows = ["| parameter | default | allowed | what it does |", "|---|---|---|---|"]
-    for name, parameter in PARAMETERS.items():
-        default = f"`{parameter.default}`" if parameter.default else "required"
-        rows.append(f"| `{name}` | {default} | {parameter.allowed} | {parameter.description} |")
-    return "\n".join(rows) + "\n"
 
 
 def load_settings(configuration: dict) -> Settings:

@@ -160,12 +160,15 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
     return column[todo].map(LOAD[ftype])
 
 
+DRIFT_CHECKS = {name: column.checks for name, column in FtsRecordDrift.to_schema().columns.items()}
+
+
 def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
     """The soft findings among the valid records of a wire frame (``coerced``: the values coercion changed)."""
     drift = Drift()
     absent = {name: _absent(valid[name]) for name in FIELD_TYPES}
     frame = {}
-    for name in FtsRecordDrift.to_schema().columns:
+    for name in DRIFT_CHECKS:
         frame[name] = valid[name].where(~absent[name], None)
         if len(coerced[name]):
             frame[name][coerced[name].index] = coerced[name]
@@ -173,8 +176,8 @@ def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
         with enforced():
             FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)
     except pa.errors.SchemaErrors as errors:
-        for (name, check), found in errors.failure_cases.groupby(["column", "check"], sort=False):
-            rule = RULE_OF_CHECK[check.split("(")[0]]
+        for (name, number), found in errors.failure_cases.groupby(["column", "check_number"], sort=False):
+            rule = RULE_OF_CHECK[DRIFT_CHECKS[name][int(number)].name]
             values = Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None
             drift.add(rule, name, len(found), values)
     items = valid["item"].tolist()

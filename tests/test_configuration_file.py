@@ -5,14 +5,8 @@ import subprocess
 from dataclasses import fields
 from pathlib import Path
 
-from fts_connector.settings import (
-    PARAMETERS,
-    PLACEHOLDER_API_KEY,
-    Settings,
-    configuration_markdown,
-    default_configuration,
-    load_settings,
-)
+from fts_connector.settings import PARAMETERS, PLACEHOLDER_API_KEY, Settings, load_settings
+from tools.parameters import configuration_markdown, default_configuration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +26,7 @@ def test_configuration_json_is_the_tables_defaults_with_the_placeholder_key():
 
 def test_the_readme_configuration_table_is_the_one_settings_renders():
     readme = (ROOT / "README.md").read_text()
-    assert configuration_markdown() in readme, "README's configuration table differs: paste configuration_markdown()"
+    assert configuration_markdown() in readme, "the README differs: paste the table `python -m tools.parameters` prints"
 
 
 def test_every_default_is_accepted_and_gives_the_settings_defaults():

@@ -14,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts import COERCIONS, FIELD_TYPES, FtsRecord, rules_markdown, validate_table
+from contracts import COERCIONS, FIELD_TYPES, FtsRecord
 from contracts.fts_record import DOCUMENTED, good_field_name
 from fts_connector.quarantine import Rejection, canonical_json, json_safe
 from fts_connector.schema import REJECTED_TABLE_COLUMNS
 from fts_connector.validation import Verdict, check_records
+from tools.contract_rules import rules_markdown
+from tools.table_contract import validate_table
 
 FAST = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -79,7 +81,7 @@ def test_field_types_are_the_14_documented_fields_in_order_and_the_live_apis_epo
 
 
 def test_every_rule_is_a_named_pandera_check_with_a_meaning_in_one_listing():
-    from contracts.rules import hard_rules, soft_rules
+    from tools.contract_rules import hard_rules, soft_rules
 
     on_the_item = ["not_an_object", "bad_field_name", "not_unicode", "out_of_int64_range", "not_finite"]
     assert list(hard_rules()) == on_the_item + [rule for rule in HARD[1:] if rule not in on_the_item]

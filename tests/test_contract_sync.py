@@ -11,12 +11,12 @@ from support import API_KEY, configuration, refreshing
 from test_cassettes import replay, requested_cursors
 from test_sync import DECLARED_TYPES
 
-from contracts import validate_table
 from fts_connector.client import FtsClient, Page
 from fts_connector.validation import check_records
 from tools import engine
 from tools.cassettes import CASSETTES
 from tools.fts_api import FtsApiServer, generate_record
+from tools.table_contract import validate_table
 
 GOOD = generate_record(42, 0)
 

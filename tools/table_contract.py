@@ -1,5 +1,6 @@
-"""The ``fts_records`` table as loaded, read back from DuckDB as a DataFrame: pandera coerces the columns (``Int32``
-with NULLs becomes float with NaN); other columns are ignored, and so is a missing one, but ``record_id``."""
+"""The ``fts_records`` table as loaded (for the tests: it does not ship), read back from DuckDB as a DataFrame:
+pandera coerces the columns (``Int32`` with NULLs becomes float with NaN); other columns are ignored, and so is a
+missing one, but ``record_id``."""
 
 import datetime
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .fts_record import INT32, STRINGS, enforced, is_day
+from contracts.fts_record import INT32, STRINGS, enforced, is_day
 
 COLUMN = {"nullable": True, "required": False, "coerce": True}  # a missing record_id breaks "required" below
 

@@ -1,7 +1,7 @@
-"""The README's rules table, generated from the models."""
+"""The rules table of docs/contract.md, generated from the models (for the docs and tests: it does not ship)."""
 
-from .drift import RULE_OF_CHECK, SOFT_RULES, FtsRecordDrift
-from .fts_record import DOCUMENTED, FIELD_TYPES, FtsRecord
+from contracts.drift import RULE_OF_CHECK, SOFT_RULES, FtsRecordDrift
+from contracts.fts_record import DOCUMENTED, FIELD_TYPES, FtsRecord
 
 
 def _rules(model, rule_of) -> dict[str, tuple[list, str]]:

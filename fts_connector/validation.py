@@ -44,7 +44,7 @@ def check_records(records) -> Verdict:
 
 
 def check_pages(pages: list) -> list[Verdict]:
-    """Check several pages in one validation: one Verdict per page, the batch's drift on the first."""
+    """Check several pages in one validation: one Verdict per page."""
     verdicts = [Verdict(received=len(page)) for page in pages]
     items = [item for page in pages for item in page]
     if not items:
@@ -64,7 +64,8 @@ def check_pages(pages: list) -> list[Verdict]:
         changes.setdefault(pos, {}).update(values)
     for pos, item in zip(valid.index.tolist(), valid["item"].tolist(), strict=True):
         verdicts[page_of[pos]].valid.append({**item, **changes[pos]} if pos in changes else item)
-    verdicts[0].drift = _drift(valid, coerced)
+    for verdict, drift in zip(verdicts, _drift(valid, coerced, page_of[valid.index], len(pages)), strict=True):
+        verdict.drift = drift
     return verdicts
 
 
@@ -163,9 +164,11 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
 DRIFT_CHECKS = {name: column.checks for name, column in FtsRecordDrift.to_schema().columns.items()}
 
 
-def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
-    """The soft findings among the valid records of a wire frame (``coerced``: the values coercion changed)."""
-    drift = Drift()
+def _drift(valid: pd.DataFrame, coerced: dict, page_of: np.ndarray, pages: int) -> list[Drift]:
+    """Each page's soft findings among the valid records of a wire frame (``coerced``: the values coercion changed;
+    ``page_of``: the page of each valid record), from one validation of the whole frame."""
+    drifts = [Drift() for _ in range(pages)]
+    page_at = dict(zip(valid.index.tolist(), page_of.tolist(), strict=True))
     absent = {name: _absent(valid[name]) for name in FIELD_TYPES}
     frame = {}
     for name in DRIFT_CHECKS:
@@ -176,16 +179,20 @@ def _drift(valid: pd.DataFrame, coerced: dict) -> Drift:
         with enforced():
             FtsRecordDrift.validate(pd.DataFrame(frame), lazy=True)
     except pa.errors.SchemaErrors as errors:
-        for (name, number), found in errors.failure_cases.groupby(["column", "check_number"], sort=False):
+        cases = errors.failure_cases.assign(page=errors.failure_cases["index"].map(page_at))
+        for (page, name, number), found in cases.groupby(["page", "column", "check_number"], sort=False):
             rule = RULE_OF_CHECK[DRIFT_CHECKS[name][int(number)].name]
             values = Counter(found["failure_case"].astype(str)) if rule in VALUE_RULES else None
-            drift.add(rule, name, len(found), values)
+            drifts[page].add(rule, name, len(found), values)
     items = valid["item"].tolist()
     for name in set().union(*items) - FIELD_TYPES.keys():
-        drift.add("extra_field", name, sum(name in d for d in items))
+        for page, count in enumerate(np.bincount(page_of, [name in d for d in items], minlength=pages)):
+            drifts[page].add("extra_field", name, int(count))
     for name in DOCUMENTED[1:]:  # last_updated_epoch is not documented: its absence is no finding
-        drift.add("missing_field", name, int(absent[name].sum()))
-    return drift
+        if absent[name].any():
+            for page, count in enumerate(np.bincount(page_of, absent[name], minlength=pages)):
+                drifts[page].add("missing_field", name, int(count))
+    return drifts
 
 
 def _absent(column: pd.Series) -> np.ndarray:

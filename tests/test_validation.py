@@ -45,7 +45,7 @@ def test_a_rule_that_cannot_run_is_an_error_not_a_rejection(monkeypatch):
         check_records([good()])
 
 
-def test_check_pages_gives_each_page_the_verdict_check_records_would_and_the_batchs_drift_once():
+def test_check_pages_gives_each_page_the_verdict_check_records_would_give_it_drift_included():
     with FtsApiServer(records=40, bad_records=6) as api:
         records = [api.record(i) for i in range(40)]
     pages = [records[:15], [], ["not a record", *records[15:30]], records[30:]]
@@ -54,7 +54,5 @@ def test_check_pages_gives_each_page_the_verdict_check_records_would_and_the_bat
     assert [v.received for v in batched] == [15, 0, 16, 10]
     assert [v.valid for v in batched] == [v.valid for v in alone]
     assert [v.rejected for v in batched] == [v.rejected for v in alone]
-    merged = Drift()
-    for verdict in alone:
-        merged.merge(verdict.drift)
-    assert batched[0].drift.as_dict() == merged.as_dict() and all(v.drift.is_empty() for v in batched[1:])
+    assert [v.drift.as_dict() for v in batched] == [v.drift.as_dict() for v in alone]
+    assert any(not v.drift.is_empty() for v in batched) and batched[1].drift.is_empty()  # not a vacuous check

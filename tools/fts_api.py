@@ -21,7 +21,7 @@ Data and cursors
 ----------------
 Record ``i`` is a pure function of ``(seed, i)``, generated on demand from a BLAKE2b digest, so the
 same seed always gives byte-identical pages and a million records cost no memory. Records can be
-appended (``FtsApiServer.append``). A cursor is ``hex16(offset XOR mask) + hex16(HMAC(offset))`` with
+appended (``FtsApiServer.append``). A cursor is ``hex16(HMAC(offset)) + hex16(offset XOR mask)`` with
 the mask and HMAC key derived from the seed and a *cursor epoch*: cursors need no server-side table,
 survive appends and restarts with the same seed, and are all rejected once the epoch changes
 (``invalidate_cursors()`` / ``--cursor-epoch``), which models the API resetting its data.

@@ -41,7 +41,7 @@ die() {  # die <status> <message...>
 PYTHON=${PYTHON:-python3}
 FIVETRAN=${FIVETRAN:-fivetran}
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUPPORTED_PYTHON_VERSIONS=(3.10 3.11 3.12 3.13)  # tox runs the tests on each (py310 ... py313); README says so
+read -ra SUPPORTED_PYTHON_VERSIONS <"$PROJECT_DIR/tools/python-versions"  # the one list: CI tests each
 DEFAULT_PYTHON_VERSION=3.11
 GET_PREREQUISITES="run it through tox (\`tox exec -e demo -- bash deploy.sh\`) or \`pip install -r requirements-dev.txt\`"
 

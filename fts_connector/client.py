@@ -64,6 +64,7 @@ class Page:
     cursor: str | None  # the cursor that fetched this page (None for the first page)
     records: list
     next_cursor: str | None  # the next page's cursor; None on the last page
+    size: int = 0  # bytes of the body it came in
 
     @property
     def is_last(self) -> bool:
@@ -369,7 +370,7 @@ def _page(answer: _Answer, where: str, cursor: str | None) -> Page:
             f"{where} returned an envelope without the expected fields: missing or wrong {', '.join(problems)}. "
             f"Keys received: {sorted(map(str, body))[:10]}. Check base_url: it must point at the FTS API itself")
     if not body["has_more"]:  # the last page: whatever next_cursor says, nothing follows
-        return Page(cursor, body["fts_records"], None)
+        return Page(cursor, body["fts_records"], None, len(answer.body))
     next_cursor = body.get("next_cursor")
     if not isinstance(next_cursor, str) or not next_cursor:
         raise FtsApiError(
@@ -381,4 +382,4 @@ def _page(answer: _Answer, where: str, cursor: str | None) -> Page:
         raise FtsApiError(
             f"{where} returned a next_cursor of {len(next_cursor):,} characters, more than the {MAX_CURSOR_CHARS:,} "
             "the connector saves in its state. Nothing past the last checkpoint is saved; report this to the API owner")
-    return Page(cursor, body["fts_records"], next_cursor)
+    return Page(cursor, body["fts_records"], next_cursor, len(answer.body))

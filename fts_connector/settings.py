@@ -177,7 +177,8 @@ PARAMETERS = {parameter.name: parameter for parameter in (
               lambda text: _choice("on_invalid_cursor", text, INVALID_CURSOR_ACTIONS),
               (("restart", "start again from the first page"), ("fail", "fail the sync; a reset is needed"))),
     Parameter("prefetch", "Prefetch", "toggle", "true", "`true`, `false`",
-              "fetch the next page in the background while the current one is written",
+              "fetch pages in a background thread, at most 4,000 records ahead, while the sync checks and loads those "
+              "already fetched",
               lambda text: _flag("prefetch", text)),
     Parameter("request_timeout_seconds", "Request timeout (seconds)", "text", "60", "number 0.001–600",
               "the most one request may take, from connecting to the body's last byte (connecting: at most 10 s); "

@@ -5,14 +5,13 @@ fetch, plus what the quarantine and the full refresh keep. Checkpoints follow `f
 last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks up
 records appended since.
 
-Pages are fetched and checked against the contract in a background thread (configuration `prefetch`) that holds at
-most IN_FLIGHT_RECORDS records (plus a page) fetched and not yet taken by the loader, and keeps fetching the next
-contract batch while the loader upserts the last one; only the calling thread calls `op.*`, and a checkpoint only ever
+With `prefetch`, pages are fetched in a background thread (`Prefetch`) while the calling thread checks them against
+the contract, a batch at a time, and loads them; only the calling thread calls `op.*`, and a checkpoint only ever
 follows the upserts of every page before it.
 """
 
+import collections
 import contextlib
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,7 +22,15 @@ from fivetran_connector_sdk import Operations as op
 
 from fts_connector import TABLE, refresh
 from fts_connector.checkpoints import Checkpoints
-from fts_connector.client import FtsApiError, FtsClient, InvalidCursorError, Page, RateLimitPause, short
+from fts_connector.client import (
+    MAX_BODY_BYTES,
+    FtsApiError,
+    FtsClient,
+    InvalidCursorError,
+    Page,
+    RateLimitPause,
+    short,
+)
 from fts_connector.drift import Drift
 from fts_connector.quarantine import Quarantine
 from fts_connector.refresh import DeletesWithheld, FullRefresh
@@ -32,7 +39,8 @@ from fts_connector.state import StateError, typed_member
 from fts_connector.validation import Verdict, check_pages
 
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
-IN_FLIGHT_RECORDS = BATCH_RECORDS + 600  # what the prefetch thread may hold: a checked batch and the next one's start
+RECORDS_AHEAD = BATCH_RECORDS  # records the prefetch thread may hold that the loader has not taken
+BYTES_AHEAD = MAX_BODY_BYTES  # and bytes of their pages
 MAX_PAGES_WITHOUT_NEW_IDS = 20  # pages in a row with no record_id new to the sync: the pagination goes in a circle
 
 
@@ -78,58 +86,17 @@ class Progress:
                 f"{self.deleted} soft-deleted")
 
 
-@dataclass
-class CheckedPage:
-    page: Page
-    verdict: Verdict
-
-
 def resume_cursor(page: Page) -> str | None:
     """The cursor the state keeps after `page`: the next page's, or, on the last page, the one that fetched it."""
     return page.cursor if page.is_last else page.next_cursor
 
 
-class InFlight:
-    """The records fetched and not yet taken by the loader. The fetching thread waits for room before each request
-    (so it holds at most `limit` records plus one page); the loader makes room as it takes each page."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.held = 0
-        self.closed = False
-        self._changed = threading.Condition()
-
-    def wait_for_room(self) -> bool:
-        """Waits until fewer than `limit` records are held; False if the loader has gone."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.held < self.limit or self.closed)
-            return not self.closed
-
-    def fetched(self, records: int) -> None:
-        with self._changed:
-            self.held += records
-
-    def taken(self, records: int) -> None:
-        with self._changed:
-            self.held -= records
-            self._changed.notify_all()
-
-    def close(self) -> None:
-        with self._changed:
-            self.closed = True
-            self._changed.notify_all()
-
-
-def fetch_pages(client: FtsClient, cursor: str | None, in_flight: InFlight | None = None):
-    """Yields pages from `cursor` to the last one (each once `in_flight` has room, if given); raises LoopError when the
-    API's pagination goes in a circle (`LoopGuard`)."""
+def fetch_pages(client: FtsClient, cursor: str | None):
+    """Yields pages from `cursor` to the last one; raises LoopError when the API's pagination goes in a circle
+    (`LoopGuard`)."""
     guard = LoopGuard(cursor)
     while True:
-        if in_flight is not None and not in_flight.wait_for_room():
-            return
         page = client.fetch_page(cursor)
-        if in_flight is not None:
-            in_flight.fetched(len(page.records))
         guard.check(page)
         yield page
         if page.is_last:
@@ -188,72 +155,104 @@ class LoopGuard:
         return new
 
 
-def checked_pages(pages, contract_mode: str):
-    """Each page with the contract's verdict on its records (`off`: every object record is valid).
-
-    Pages are checked in batches of BATCH_RECORDS records, one vectorised validation per batch, which costs a
-    fraction of one per page; a batch is cut short on the last page only (not when the loader waits: batches of a
-    page or two would pay the contract's fixed cost per page). If fetching fails, the pages already fetched are still
-    handed over before the error."""
-    batch, batched = [], 0
+def batches(pages):
+    """The pages of `pages` in batches of up to BATCH_RECORDS records, to check against the contract in one validation
+    each (which costs a fraction of one per page). If fetching fails, the pages fetched before are still handed over
+    before the error."""
+    batch = []
     try:
         for page in pages:
             batch.append(page)
-            batched += len(page.records)
-            if page.is_last or batched >= BATCH_RECORDS:
-                yield from _checked(batch, contract_mode)
-                batch, batched = [], 0
+            if page.is_last or _records(batch) >= BATCH_RECORDS:
+                yield batch
+                batch = []
     except Exception:
-        yield from _checked(batch, contract_mode)
+        if batch:
+            yield batch
         raise
 
 
-def _checked(batch: list, contract_mode: str):
-    if contract_mode == "off":
-        for page in batch:
-            if not all(isinstance(record, dict) for record in page.records):
-                raise FtsApiError(
-                    f"the page fetched with cursor {short(page.cursor)} holds a record that is not a JSON object; with "
-                    "contract_mode off it cannot be loaded. Use contract_mode enforce to quarantine such records")
-        verdicts = [Verdict(valid=page.records, drift=Drift(), received=len(page.records)) for page in batch]
-    else:
-        verdicts = check_pages([page.records for page in batch])
-    for page, verdict in zip(batch, verdicts, strict=True):
-        yield CheckedPage(page, verdict)
+def _records(pages) -> int:
+    return sum(len(page.records) for page in pages)
 
 
-def prefetched(make_pages, client: FtsClient, in_flight: InFlight):
-    """Runs the iterator `make_pages()` of checked pages in a background thread, which fetches while `in_flight` has
-    room; each page taken here makes room. Its error is raised here.
+def check(batch: list, contract_mode: str) -> list:
+    """(page, verdict) for each page of `batch`, in one validation (`off`: every object record is valid)."""
+    if contract_mode != "off":
+        return list(zip(batch, check_pages([page.records for page in batch]), strict=True))
+    for page in batch:
+        if not all(isinstance(record, dict) for record in page.records):
+            raise FtsApiError(
+                f"the page fetched with cursor {short(page.cursor)} holds a record that is not a JSON object; with "
+                "contract_mode off it cannot be loaded. Use contract_mode enforce to quarantine such records")
+    return [(page, Verdict(valid=page.records, received=len(page.records))) for page in batch]
 
-    Closing this generator (or an error in the caller) stops the thread and waits for it to end."""
-    items = queue.SimpleQueue()  # bounded by `in_flight`
 
-    def produce():
+class Prefetch:
+    """Fetches pages in a thread of its own while the calling thread checks and loads them, so that the API's latency
+    passes while the loader works. Iterating gives batches of pages, in order: every page fetched so far (at least
+    one, at most BATCH_RECORDS records), so a loader that keeps up takes pages one by one as they come, and one that
+    falls behind checks them in big batches.
+
+    The thread stops fetching while it holds RECORDS_AHEAD records or BYTES_AHEAD bytes of pages the loader has not
+    taken: memory stays bounded, whatever the pages' size. Its error is raised to the loader after the pages fetched
+    before it. `close()` stops the thread, also one waiting between retries.
+    """
+
+    def __init__(self, client: FtsClient, cursor: str | None):
+        self.client = client
+        self.fetched = collections.deque()  # pages the loader has not taken
+        self.held_records = self.held_bytes = 0  # in `fetched`
+        self.finished, self.closed, self.error = False, False, None
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._run, args=(cursor,), name="fts-prefetch", daemon=True)
+        self.thread.start()
+
+    def _run(self, cursor: str | None) -> None:
         try:
-            for item in make_pages():
-                items.put((item, None))
-                if in_flight.closed:
-                    return
-            items.put((None, None))
-        except BaseException as error:  # handed to the consumer, which raises it
-            items.put((None, error))
+            for page in fetch_pages(self.client, cursor):
+                with self.changed:
+                    self.fetched.append(page)
+                    self.held_records += len(page.records)
+                    self.held_bytes += page.size
+                    self.changed.notify_all()
+                    self.changed.wait_for(lambda: self.closed or (
+                        self.held_records < RECORDS_AHEAD and self.held_bytes < BYTES_AHEAD))
+                    if self.closed:
+                        return
+        except BaseException as error:  # handed to the loader, which raises it after the pages before it
+            with self.changed:
+                self.error = error
+        finally:
+            with self.changed:
+                self.finished = True
+                self.changed.notify_all()
 
-    worker = threading.Thread(target=produce, name="fts-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = items.get()
-            if error is not None:
-                raise error
-            if item is None:
-                return
-            in_flight.taken(len(item.page.records))
-            yield item
-    finally:
-        in_flight.close()  # the producer stops, also one waiting for room
-        with client.cancelling():  # and one waiting between retries
-            worker.join()
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list:
+        with self.changed:
+            self.changed.wait_for(lambda: self.fetched or self.finished)
+            batch = []
+            while self.fetched and (not batch or _records(batch) + len(self.fetched[0].records) <= BATCH_RECORDS):
+                batch.append(self.fetched.popleft())
+            if not batch:
+                if self.error is not None:
+                    raise self.error
+                raise StopIteration
+            self.held_records -= _records(batch)
+            self.held_bytes -= sum(page.size for page in batch)
+            self.changed.notify_all()
+            return batch
+
+    def close(self) -> None:
+        """Stops the thread and waits for it to end."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+        with self.client.cancelling():  # a wait between retries ends at once
+            self.thread.join()
 
 
 def _strict(verdict: Verdict) -> None:
@@ -308,7 +307,7 @@ class _Sync:
         try:
             while True:
                 try:
-                    self.load(self.pages(cursor))
+                    self.load(self.batches(cursor))
                     break
                 except InvalidCursorError:
                     if settings.on_invalid_cursor != "restart" or restarted:
@@ -336,28 +335,27 @@ class _Sync:
             raise DeletesWithheld(self.full_refresh.withheld)
         return self.progress
 
-    def pages(self, cursor: str | None):
-        """The checked pages from `cursor` on, fetched in the background with `prefetch`."""
-        settings, client = self.settings, self.client
-        if not settings.prefetch:
-            return checked_pages(fetch_pages(client, cursor), settings.contract_mode)
-        in_flight = InFlight(IN_FLIGHT_RECORDS)
-        return prefetched(lambda: checked_pages(fetch_pages(client, cursor, in_flight), settings.contract_mode),
-                          client, in_flight)
+    def batches(self, cursor: str | None):
+        """Batches of pages from `cursor` on, fetched in the background with `prefetch`."""
+        if self.settings.prefetch:
+            return Prefetch(self.client, cursor)
+        return batches(fetch_pages(self.client, cursor))
 
     def load(self, pages) -> None:
-        """Upserts each checked page, checkpointing on cadence; on an error, takes the checkpoint due first."""
+        """Checks each batch of pages against the contract and loads its pages, checkpointing on cadence; when the
+        pages end in an error, takes the checkpoint due first."""
         with contextlib.closing(pages):
             while True:
                 try:
-                    checked = next(pages)
+                    checked = check(next(pages), self.settings.contract_mode)
                 except StopIteration:
                     return
                 except BaseException:  # what was due before the failing page is saved, as if taken right after it
                     if self.checkpoints.due:
                         self.checkpoint()
                     raise
-                self.load_page(checked.page, checked.verdict)
+                for page, verdict in checked:
+                    self.load_page(page, verdict)
 
     def load_page(self, page: Page, verdict: Verdict) -> None:
         strict_stop = self.settings.contract_mode == "strict" and bool(verdict.rejected)

@@ -7,8 +7,8 @@ from unittest.mock import ANY
 import pytest
 from support import API_KEY, completed, configuration, refreshing
 
-from fts_connector.client import Page
-from fts_connector.sync import BATCH_RECORDS, IN_FLIGHT_RECORDS, InFlight, checked_pages, fetch_pages, prefetched
+from fts_connector.client import FtsApiError, Page
+from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, RECORDS_AHEAD, Prefetch
 from tools.fts_api import Fault, FtsApiServer
 
 DECLARED_TYPES = {
@@ -207,21 +207,31 @@ def test_a_200_that_is_not_the_envelope_fails_naming_what_is_wrong(sync_runner, 
 
 
 class HundredRecordPages:
-    """A stand-in for FtsClient serving `pages` pages of 100 records; notes the records in flight at each request."""
+    """A stand-in for FtsClient serving `pages` pages of 100 records (`size` bytes each); with `answers` given, each
+    request waits for one (`answer(n)` gives n); notes what the prefetch held in checked pages at each request."""
 
-    def __init__(self, pages: int):
-        self.pages, self.requests, self.most_held = pages, 0, 0
-        self.in_flight = None
+    def __init__(self, pages: int, size: int = 50_000, answers: int | None = None):
+        self.pages, self.size, self.requests = pages, size, 0
+        self.prefetch = None
+        self.most_held_records = self.most_held_bytes = 0
+        self.answers = None if answers is None else threading.Semaphore(answers)
         self.reached = {}  # request count -> Event set when it is made
 
     def fetch_page(self, cursor):
         number = int(cursor or 0)
         self.requests += 1
-        self.most_held = max(self.most_held, self.in_flight.held)
+        if self.prefetch is not None:
+            self.most_held_records = max(self.most_held_records, self.prefetch.held_records)
+            self.most_held_bytes = max(self.most_held_bytes, self.prefetch.held_bytes)
         self.reached.setdefault(self.requests, threading.Event()).set()
+        if self.answers is not None:
+            assert self.answers.acquire(timeout=30)
         more = number + 1 < self.pages
         records = [{"record_id": f"{number}-{i}"} for i in range(100)]
-        return Page(cursor, records, str(number + 1) if more else None)
+        return Page(cursor, records, str(number + 1) if more else None, self.size)
+
+    def answer(self, requests: int) -> None:
+        self.answers.release(requests)
 
     def made(self, requests: int) -> bool:
         return self.reached.setdefault(requests, threading.Event()).wait(timeout=30)
@@ -231,31 +241,60 @@ class HundredRecordPages:
         yield
 
 
-def prefetching(client):
-    client.in_flight = InFlight(IN_FLIGHT_RECORDS)
-    return prefetched(lambda: checked_pages(fetch_pages(client, None, client.in_flight), "off"), client,
-                      client.in_flight)
+def prefetching(client) -> Prefetch:
+    client.prefetch = Prefetch(client, None)
+    return client.prefetch
 
 
-def test_prefetch_fetches_the_next_batch_while_the_loader_holds_the_last_one():
-    client = HundredRecordPages(pages=120)
-    pages = prefetching(client)
-    first = next(pages)  # a whole checked batch is in hand: 40 pages
-    # with the loader still busy on it, the thread goes on to the next batch, up to the records in flight
-    assert client.made(40 + (IN_FLIGHT_RECORDS - BATCH_RECORDS) // 100 + 1)
-    loaded = [first, *pages]
-
-    assert [checked.page.cursor for checked in loaded] == [None, *map(str, range(1, 120))]
-    assert client.most_held < IN_FLIGHT_RECORDS  # waited for room before every request
-    assert client.in_flight.held == 0
+def cursors(batches) -> list:
+    return [page.cursor for batch in batches for page in batch]
 
 
-def test_closing_the_prefetch_stops_its_thread_waiting_for_room():
+def test_the_loader_gets_the_first_page_while_the_next_one_is_still_being_fetched():
+    client = HundredRecordPages(pages=120, answers=1)  # the API answers the first request only, for now
+    with contextlib.closing(prefetching(client)) as batches:
+        first = next(batches)  # no whole batch of 40 pages is waited for
+        assert cursors([first]) == [None] and client.made(2)  # and the second request waits for its answer
+        client.answer(119)
+        rest = list(batches)
+    assert cursors([first, *rest]) == [None, *map(str, range(1, 120))]  # in order, each once
+    assert all(sum(len(page.records) for page in batch) <= BATCH_RECORDS for batch in rest)
+
+
+def test_a_loader_that_falls_behind_takes_every_page_fetched_so_far_as_one_batch():
+    client = HundredRecordPages(pages=30)
+    with contextlib.closing(prefetching(client)) as batches:
+        assert client.made(30)  # the loader was busy while all 30 were requested: 29 pages at least are in
+        taken = list(batches)
+    assert cursors(taken) == [None, *map(str, range(1, 30))] and len(taken) <= 2
+
+
+def test_while_the_loader_is_busy_the_thread_fetches_ahead_up_to_the_records_it_may_hold():
     client = HundredRecordPages(pages=500)
-    pages = prefetching(client)
-    next(pages)
-    assert client.made(47)  # as far as the records in flight allow
-    pages.close()
-
+    batches = prefetching(client)
+    taken = len(next(batches))  # the loader takes what came and does not come back
+    assert client.made(taken + RECORDS_AHEAD // 100)  # it fetches ahead up to the bound...
+    batches.close()
+    assert client.requests <= taken + RECORDS_AHEAD // 100 + 1  # ...and no further
+    assert client.most_held_records < RECORDS_AHEAD  # it waited for room before every request
     assert "fts-prefetch" not in [thread.name for thread in threading.enumerate()]
-    assert client.requests == 47
+
+
+def test_big_pages_are_held_up_to_bytes_ahead():
+    client = HundredRecordPages(pages=500, size=BYTES_AHEAD // 4)
+    batches = prefetching(client)
+    taken = len(next(batches))
+    assert client.made(taken + 4)
+    batches.close()
+    assert client.requests <= taken + 5 and client.most_held_bytes < BYTES_AHEAD
+
+
+def test_an_error_reaches_the_loader_after_the_pages_fetched_before_it():
+    client = HundredRecordPages(pages=10)
+    fetch = client.fetch_page
+    client.fetch_page = lambda cursor: (_ for _ in ()).throw(FtsApiError("gone")) if cursor == "5" else fetch(cursor)
+    taken = []
+    with contextlib.closing(prefetching(client)) as batches, pytest.raises(FtsApiError, match="gone"):
+        for batch in batches:
+            taken.extend(page.cursor for page in batch)
+    assert taken == [None, "1", "2", "3", "4"]

@@ -41,6 +41,8 @@ class Recorder(http.server.ThreadingHTTPServer):
     def __exit__(self, *exc):
         self.shutdown()
         self.server_close()
+
+
 def completed(cursor, **members) -> dict:
     """The state after a sync that completed a full refresh (its members are asserted in tests/test_refresh.py)."""
     return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": ANY}, "record_ids": ANY}
@@ -50,3 +52,15 @@ def refreshing(cursor, **members) -> dict:
     """The state of a full refresh that has not reached its last page yet (the first sync's, when it fails)."""
     return {"next_cursor": cursor, **members, "full_refresh": {"last_completed_at": None, "started_at": ANY},
             "record_ids": ANY}
+
+
+def drift_count(drift, rule: str, field: str | None = None) -> int:
+    """The soft findings of `rule` on `field` (on every field if None) in `drift` (a `fts_connector.drift.Drift`), read
+    from what it reports (`as_dict()`)."""
+    fields = drift.as_dict().get(rule, {})
+    return sum(entry["count"] for name, entry in fields.items() if field is None or name == field)
+
+
+def drift_counts(drift) -> dict:
+    """`{(rule, field): count}` of every soft finding in `drift`."""
+    return {(rule, name): entry["count"] for rule, fields in drift.as_dict().items() for name, entry in fields.items()}

@@ -46,10 +46,11 @@ def test_fivetran_debug_loads_the_valid_records_and_quarantines_each_poison_reco
         project, result = fivetran_debug(tmp_path, configuration(api))
     output = result.output
     assert result.returncode == 0 and "SYNC SUCCEEDED" in output, output[-3000:]
-    assert f"{300 - len(POISON)} records loaded, {len(POISON)} rejected" in output
     with duckdb.connect(str(project / "files" / "warehouse.db"), read_only=True) as db:
+        counts = db.sql("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records").fetchall()
         loaded = {row[0] for row in db.sql("SELECT record_id FROM tester.fts_records").fetchall()}
         rejected = db.sql("SELECT reasons, raw_record FROM tester.fts_records_rejected").fetchall()
+    assert counts == [(300 - len(POISON), 300 - len(POISON))] and len(rejected) == len(POISON)  # loaded, rejected
     assert loaded == {generate_record(SEED, i)["record_id"] for i in range(300) if i not in POISON}
     found = {}
     for reasons, raw in rejected:

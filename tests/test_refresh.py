@@ -51,10 +51,6 @@ def status_of(run, offset: int):
                      f"WHERE record_id = '{record_id(offset)}'")[0]
 
 
-def summary_line(run) -> str:
-    return next(line for line in run.log.splitlines() if "sync complete:" in line)
-
-
 def requests_since(api, before: int) -> list:
     return [request["cursor"] for request in api.requests[before:]]
 
@@ -64,8 +60,8 @@ def test_the_first_sync_is_a_completed_full_refresh_that_records_when_and_every_
     assert run.state["full_refresh"] == {"last_completed_at": "2026-11-30T01:00:00+00:00"}
     ids = refresh.RecordIds(run.state["record_ids"])
     assert ids.known == sorted(api.served_ids()) and not ids.added and not any(ids.missed) and ids.seen is None
-    assert summary_line(run).endswith("; full refresh completed, 0 soft-deleted")
-    assert "starting full refresh from the first page" in run.log
+    assert (run.progress.refresh, run.progress.deleted) == ("full refresh completed", 0)
+    assert api.requests[0]["cursor"] is None and api.request_count == 8  # from the first page to the last
 
 
 def test_an_edit_and_a_delete_in_the_middle_reach_the_table_by_full_refreshes_only(api, sync_runner, clock):
@@ -81,19 +77,19 @@ def test_an_edit_and_a_delete_in_the_middle_reach_the_table_by_full_refreshes_on
     tail = sync_runner(configuration(api))
     assert len(requests_since(api, 9)) == 1 and tail.counts["Deletes"] == 0
     assert status_of(tail, MIDDLE) == before and live(tail) == 800
-    assert summary_line(tail).endswith("; tail sync, 0 soft-deleted")
+    assert (tail.progress.refresh, tail.progress.deleted) == ("tail sync", 0)
 
     first = sync_runner(configuration(clock.at(25) and api))  # due: re-reads every page
     assert requests_since(api, 10)[0] is None and len(requests_since(api, 10)) == 8
     assert status_of(first, MIDDLE) == (edited["maintenance_status"], edited["maintenance_cost"], False)
     assert first.counts["Deletes"] == 0 and live(first) == 800  # missed once: not yet deleted
-    assert summary_line(first).endswith("; full refresh completed, 0 soft-deleted")
+    assert (first.progress.refresh, first.progress.deleted) == ("full refresh completed", 0)
 
     second = sync_runner(configuration(clock.at(49) and api))
     assert len(requests_since(api, 18)) == 8 and second.counts["Deletes"] == 1
     assert deleted_ids(second) == [record_id(GONE)] and live(second) == 799
     assert second.query("SELECT count(*) FROM tester.fts_records")[0][0] == 800  # soft: the row stays, flagged
-    assert summary_line(second).endswith("; full refresh completed, 1 soft-deleted")
+    assert (second.progress.refresh, second.progress.deleted) == ("full refresh completed", 1)
     assert refresh.RecordIds(second.state["record_ids"]).count == 799
 
 
@@ -135,8 +131,9 @@ def test_an_unfinished_refresh_deletes_nothing_and_the_next_sync_completes_it(sy
         assert unfinished.state["full_refresh"] == {"last_completed_at": "2026-12-01T01:00:00+00:00",
                                                     "started_at": "2026-12-02T01:00:00+00:00"}
         if interruption == "stopped early":
-            assert summary_line(unfinished).endswith("; full refresh not completed (the next sync continues it), "
-                                                     "0 soft-deleted")
+            assert unfinished.progress.stopped_early.startswith("the API asked to wait 3600 s")
+            assert unfinished.progress.deleted == 0
+            assert unfinished.progress.refresh == "full refresh not completed (the next sync continues it)"
         api.refuse_after, api.faults = None, []
         resumed_from = unfinished.state["next_cursor"]
         done = sync_runner(configuration(clock.at(48.5) and api))
@@ -199,7 +196,8 @@ def test_an_invalid_cursor_restart_during_a_refresh_restarts_the_refresh(api, sy
     restarted = sync_runner(configuration(clock.at(25) and api))
     cursors = requests_since(api, before)
     assert cursors[0] == failed.state["next_cursor"] and cursors[1] is None and len(cursors) == 9
-    assert "restarting from the first page as a full refresh" in restarted.log
+    assert "restarting from the first page as a full refresh" in restarted.log  # the operator's warning
+    assert restarted.progress.refresh == "full refresh completed"
     assert restarted.state["full_refresh"] == {"last_completed_at": (T0 + timedelta(hours=25)).isoformat()}
     assert restarted.counts["Deletes"] == 0 and not any(refresh.RecordIds(restarted.state["record_ids"]).missed)
 
@@ -212,7 +210,7 @@ def test_beyond_the_bound_one_warning_per_sync_and_no_deletes(api, sync_runner, 
     third = sync_runner(configuration(clock.at(48) and api))
     for run in (first, second, third):
         assert run.log.count("delete detection is skipped: the dataset holds more than 500 records") == 1
-        assert "Set detect_deletes to false" in run.log and run.counts["Deletes"] == 0
+        assert "Set detect_deletes to false" in run.log and run.counts["Deletes"] == 0 and run.progress.deleted == 0
     assert third.state["record_ids"] == {"beyond_bound": True} and live(third) == 750
     tail = sync_runner(configuration(clock.at(49) and api))
     assert tail.log.count("delete detection is skipped") == 1
@@ -255,6 +253,7 @@ def test_a_cursor_restart_in_the_middle_of_a_refresh_starts_it_over_and_forgets_
     assert run.cursors[:4] == cursors[1:5]  # pages 1 to 4 of the first pass, saved before the restart
     assert run.cursors[4:] == cursors[6:]  # then the new pass's; its short last page folds into the final one
     assert "restarting from the first page as a full refresh" in run.log and run.counts["Deletes"] == 0
+    assert (run.progress.refresh, run.progress.deleted) == ("full refresh completed", 0)
     assert run.state["full_refresh"] == {"last_completed_at": (T0 + timedelta(hours=24)).isoformat()}
     assert missed(run) == [record_id(GONE)]
 

@@ -30,5 +30,5 @@ def test_the_recorded_refreshes_replay_an_edit_and_then_a_soft_delete(sync_runne
     assert [run.counts["Deletes"] for run in (baseline, missed_once, deleting)] == [0, 0, 1]
     assert [run.counts["Upserts"] for run in (baseline, missed_once, deleting)] == [250, 249, 249]
     assert deleting.query("SELECT record_id FROM tester.fts_records WHERE _fivetran_deleted") == [(removed,)]
-    assert "full refresh completed, 1 soft-deleted" in deleting.log
+    assert (deleting.progress.refresh, deleting.progress.deleted) == ("full refresh completed", 1)
     assert deleting.state["record_ids"]["count"] == 249

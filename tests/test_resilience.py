@@ -114,9 +114,11 @@ def test_a_retry_after_beyond_max_wait_checkpoints_and_ends_well_and_the_next_sy
         paused = sync_runner(configuration(api, checkpoint_every=1000))
         assert paused.error is None and exact(paused, 300)
         assert paused.state == refreshing(api.requests[3]["cursor"]) and paused.counts["Checkpoints"] == 1
-        assert "stopping early: the API asked to wait 3600 s" in paused.log
-        assert f"the next sync continues from cursor {paused.state['next_cursor'][:8]}…" in paused.log
+        assert paused.progress.stopped_early.startswith("the API asked to wait 3600 s")
+        assert f"the next sync continues from cursor {paused.state['next_cursor'][:8]}…" in paused.log  # the warning
+        before = api.request_count
         resumed = sync_runner(configuration(api))
+        assert api.requests[before]["cursor"] == paused.state["next_cursor"]  # where the warning said
     assert resumed.error is None and exact(resumed)
 
 
@@ -124,9 +126,12 @@ def test_a_pause_before_the_first_page_saves_nothing_and_keeps_the_state(sync_ru
     fault = Fault("status", status=429, at=1, retry_after=3600)
     with FtsApiServer(records=750, api_key=API_KEY, faults=[fault]) as api:
         paused = sync_runner(configuration(api))
+        resumed = sync_runner(configuration(api))
+        assert api.request_count == 1 + 8 and api.requests[1]["cursor"] is None  # the next sync: from the first page
     assert paused.error is None and paused.counts["Upserts"] == 0 and paused.counts["Checkpoints"] == 0
-    assert paused.state == {} and "stopping early: the API asked to wait 3600 s" in paused.log
-    assert "the next sync continues from cursor none" in paused.log
+    assert paused.state == {} and paused.progress.stopped_early.startswith("the API asked to wait 3600 s")
+    assert (paused.progress.pages, paused.progress.checkpoints) == (0, 0)
+    assert resumed.error is None and exact(resumed)
 
 
 def test_retries_that_add_up_beyond_max_wait_seconds_also_stop_gracefully(sync_runner, no_real_waits):
@@ -151,7 +156,7 @@ def test_an_invalid_saved_cursor_restarts_from_the_first_page_in_the_same_sync(s
         cursors = [request["cursor"] for request in api.requests[8:]]
     assert restarted.error is None and cursors[0] == first.state["next_cursor"] and cursors[1] is None
     assert len(cursors) == 9 and exact(restarted) and restarted.counts["Upserts"] == 750
-    assert "restarting from the first page" in restarted.log
+    assert "restarting from the first page" in restarted.log and restarted.progress.refresh == "full refresh completed"
     assert restarted.state["next_cursor"] == cursors[-1] != first.state["next_cursor"]
 
 

@@ -48,9 +48,6 @@ class Drift:
     def is_empty(self) -> bool:
         return not self.counts
 
-    def count(self, rule: str, name: str | None = None) -> int:
-        return sum(slot[0] for f, slot in self.counts.get(rule, {}).items() if name is None or f == name)
-
     def as_dict(self) -> dict:
         """``{rule: {field: {"count": n[, "values": {value: n}, "other": n]}}}`` in a fixed order."""
         order = {name: i for i, name in enumerate(FIELD_TYPES)}

@@ -118,6 +118,7 @@ class Run:
     peak_mb: float | None  # the CLI's "memory usage: ... peak": RSS above its start, sampled once a second
     api_cpu_seconds: float | None  # the reference API process's user + system CPU (a connector run's)
     generate_seconds: float | None  # the floor's own log: seconds spent generating its records (a floor run's)
+    load: float  # the machine's 1-minute load average just before the run (it is shared: other work slows it)
 
 
 # --------------------------------------------------------------------------- the code measured
@@ -216,7 +217,7 @@ def fivetran_debug(code: Code, side: str, case: Case, folder: Path | None = None
         with reference_api(case.records, case.latency_ms) if side == "connector" else contextlib.nullcontext() as url:
             settings.write_text(json.dumps(configuration(case, side, url)))
             command = [*(prefix or []), str(FIVETRAN), "debug", str(project), "--configuration", str(settings)]
-            cpu_before, began = children_cpu_seconds(), time.perf_counter()
+            load, cpu_before, began = os.getloadavg()[0], children_cpu_seconds(), time.perf_counter()
             process = subprocess.run(command, cwd=project, env=environment, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT)
             wall, cpu = time.perf_counter() - began, children_cpu_seconds() - cpu_before
@@ -229,7 +230,7 @@ def fivetran_debug(code: Code, side: str, case: Case, folder: Path | None = None
         with duckdb.connect(str(project / "files" / "warehouse.db"), read_only=True) as db:
             rows, distinct = db.sql("SELECT count(*), count(DISTINCT record_id) FROM tester.fts_records").fetchone()
     return Run(side, figures["sync_seconds"], wall, cpu, figures["upserts"], figures["checkpoints"], rows, distinct,
-               figures["peak_mb"], api_cpu, figures["generate_seconds"])
+               figures["peak_mb"], api_cpu, figures["generate_seconds"], load)
 
 
 def verify(case: Case, connector: Run, floor: Run, what: str) -> None:
@@ -305,7 +306,8 @@ def report(results: dict, codes: list, rounds: int, command: str, started: datet
         [case.name, f"`{label}`", str(number), f"{connector.sync_seconds:.3f}", f"{floor.sync_seconds:.3f}",
          f"{ratio(connector, floor):.3f}", f"{connector.wall_seconds:.2f}", f"{floor.wall_seconds:.2f}",
          f"{connector.cpu_seconds:.2f}", f"{connector.api_cpu_seconds:.2f}", f"{floor.cpu_seconds:.2f}",
-         f"{floor.generate_seconds:.2f}", f"{connector.checkpoints:,}", _mb(connector.peak_mb), _mb(floor.peak_mb)]
+         f"{floor.generate_seconds:.2f}", f"{connector.checkpoints:,}", _mb(connector.peak_mb), _mb(floor.peak_mb),
+         f"{connector.load:.2f}", f"{floor.load:.2f}"]
         for (case, label), pairs in results.items() for number, (connector, floor) in enumerate(pairs, 1)]
     lines = [
         "# The connector against the SDK floor through the real `fivetran debug`",
@@ -330,11 +332,13 @@ def report(results: dict, codes: list, rounds: int, command: str, started: datet
         "",
         "Each round. CPU: user + system seconds of the `fivetran debug` process (every thread) and of the reference "
         "API's process; floor generating: the floor's own seconds building its records (part of its sync); peak MB: "
-        "the CLI's memory report (RSS above its start, sampled once a second).",
+        "the CLI's memory report (RSS above its start, sampled once a second); load: the machine's 1-minute load "
+        "average just before the run (2 CPUs, shared with other work).",
         "",
         *markdown_table(columns("case", "code", "round", "connector sync s", "floor sync s", "ratio",
                                 "connector wall s", "floor wall s", "connector CPU s", "API CPU s", "floor CPU s",
-                                "floor generating s", "checkpoints", "connector peak MB", "floor peak MB"), per_round),
+                                "floor generating s", "checkpoints", "connector peak MB", "floor peak MB",
+                                "load before connector", "load before floor"), per_round),
         "",
     ]
     return "\n".join(lines)

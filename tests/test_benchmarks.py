@@ -144,3 +144,30 @@ def test_the_staged_floor_imports_only_what_its_folder_holds(tmp_path):
     assert names == sorted([*(path.name for path in shipped.iterdir()), "tools"])
     assert all(path.startswith(str(project)) for path in imported)
     assert (project / "connector.py").read_text() == (engine.ROOT / "benchmarks" / "floor.py").read_text()
+
+
+RAW_SAMPLES = """\
+process 7:"python fivetran debug";thread (11): MainThread;<module> (fivetran:8);main (cli.py:17) 30
+thread (11);<module> (fivetran:8) 10
+thread (11): MainThread;_run (fivetran_connector_sdk_core/runner.py:518);update (connector.py:22);\
+_load_pages (fts_connector/sync.py:300);Operations.upsert (fivetran_connector_sdk_cli/operations.py:34);\
+_Sync.record (fivetran_connector_sdk_core/runner.py:190) 50
+thread (11): MainThread;_run (fivetran_connector_sdk_core/runner.py:518);update (connector.py:22);\
+_load_pages (fts_connector/sync.py:290);prefetched (fts_connector/sync.py:176) 20
+thread (12): fts-prefetch;run (threading.py:982);check_pages (fts_connector/validation.py:90);\
+validate (pandera/api/pandas/container.py:10) 40
+"""
+
+
+def test_the_profile_sums_each_threads_samples_by_what_it_was_doing():
+    from benchmarks import profile
+
+    summary = profile.summarise(profile.parse_raw(RAW_SAMPLES), rate=100)
+
+    record = "op.upsert: engine's _Sync.record (decode, renaming, types, pending row)"
+    own_code = profile.CATEGORIES[9][0]
+    assert summary["categories"]["MainThread"] == pytest.approx({profile.OUTSIDE: 0.4, record: 0.5, own_code: 0.2})
+    assert summary["categories"]["fts-prefetch"] == pytest.approx({"contract: validation (pandas, pandera)": 0.4})
+    assert summary["own_frames"]["MainThread"] == pytest.approx({"fts_connector/sync.py: _load_pages": 0.5,
+                                                                 "fts_connector/sync.py: prefetched": 0.2})
+    assert summary["own_frames"]["fts-prefetch"] == pytest.approx({"fts_connector/validation.py: check_pages": 0.4})

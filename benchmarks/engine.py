@@ -288,6 +288,7 @@ def summary(pairs: list) -> dict:
     return {
         "ratios": [ratio(*pair) for pair in pairs], "ratio": statistics.median(ratio(*pair) for pair in pairs),
         "wall_ratio": statistics.median(ratio(*pair, seconds="wall_seconds") for pair in pairs),
+        "cpu_ratio": statistics.median(ratio(*pair, seconds="cpu_seconds") for pair in pairs),
         "connector": median(0, "sync_seconds"), "floor": median(1, "sync_seconds"),
         "connector_wall": median(0, "wall_seconds"), "floor_wall": median(1, "wall_seconds"),
         "connector_cpu": median(0, "cpu_seconds"), "floor_cpu": median(1, "cpu_seconds"),
@@ -300,7 +301,8 @@ def report(results: dict, codes: list, rounds: int, command: str, started: datet
     medians = [
         [case.name, f"`{label}`", f"{figures['checkpoints']:,}", f"{figures['connector']:.2f}",
          f"{figures['floor']:.2f}", f"**{figures['ratio']:.3f}**", ", ".join(f"{r:.3f}" for r in figures["ratios"]),
-         f"{figures['connector_wall']:.2f}", f"{figures['floor_wall']:.2f}", f"{figures['wall_ratio']:.3f}"]
+         f"{figures['connector_wall']:.2f}", f"{figures['floor_wall']:.2f}", f"{figures['wall_ratio']:.3f}",
+         f"{figures['connector_cpu']:.2f}", f"{figures['floor_cpu']:.2f}", f"{figures['cpu_ratio']:.3f}"]
         for (case, label), pairs in results.items() for figures in [summary(pairs)]]
     per_round = [
         [case.name, f"`{label}`", str(number), f"{connector.sync_seconds:.3f}", f"{floor.sync_seconds:.3f}",
@@ -324,11 +326,13 @@ def report(results: dict, codes: list, rounds: int, command: str, started: datet
         "",
         "Ratio = floor seconds ÷ connector seconds, each round against the same round's floor; the medians are over "
         "the rounds. `sync` seconds are the CLI's `SYNC SUCCEEDED — total elapsed` (the headline), `wall` the whole "
-        "`fivetran debug` process. Page size and checkpoint_every 100 on both sides; \"defaults\": no "
-        "`detect_deletes` in the configuration.",
+        "`fivetran debug` process, CPU its user + system seconds (every thread; not the API's), the least "
+        "disturbed by other work on the machine. Page size and checkpoint_every 100 on both sides; \"defaults\": "
+        "no `detect_deletes` in the configuration.",
         "",
         *markdown_table(columns("case", "code", "checkpoints", "connector s", "floor s", "ratio", "per-round ratios",
-                                "connector wall s", "floor wall s", "wall ratio"), medians),
+                                "connector wall s", "floor wall s", "wall ratio", "connector CPU s", "floor CPU s",
+                                "CPU ratio"), medians),
         "",
         "Each round. CPU: user + system seconds of the `fivetran debug` process (every thread) and of the reference "
         "API's process; floor generating: the floor's own seconds building its records (part of its sync); peak MB: "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from benchmarks import engine
 
+IN_THE_RUN = re.compile(r"(^|;)run \(fivetran_connector_sdk_core/runner\.py")  # within core.run: the sync
 # (category, pattern searched in the sample's stack): the first that matches wins. Frames read
 # "function (path:line)", outermost first; the main thread's samples outside the engine's run are start-up and exit.
 CATEGORIES = (
@@ -38,7 +39,7 @@ CATEGORIES = (
     ("floor: generating records", r"generate_record \("),
     ("the connector's own code (connector.py, fts_connector/), waiting for pages included",
      r"\((connector\.py|fts_connector/)"),
-    ("engine: schema, destination, other", r"fivetran_connector_sdk_core/runner\.py"),
+    ("engine: schema, destination, other", IN_THE_RUN.pattern),
     ("memory tracker (samples RSS once a second)", r"_monitor_loop \("),
 )
 OTHER = "other"
@@ -47,7 +48,7 @@ PROJECT_FRAME = re.compile(r"([\w.<>]+) \(((?:connector\.py|fts_connector/|contr
 
 
 def category(thread: str, stack: str) -> str:
-    if thread == "MainThread" and "fivetran_connector_sdk_core/runner.py" not in stack:
+    if thread == "MainThread" and not IN_THE_RUN.search(stack):
         return OUTSIDE
     for name, pattern in CATEGORIES:
         if re.search(pattern, stack):
@@ -79,15 +80,15 @@ def summarise(samples: list, rate: int) -> dict:
         seconds = count / rate
         by_category.setdefault(thread, Counter())[category(thread, stack)] += seconds
         own = PROJECT_FRAME.findall(stack)
-        if own and (thread != "MainThread" or "fivetran_connector_sdk_core/runner.py" in stack):
+        if own and (thread != "MainThread" or IN_THE_RUN.search(stack)):
             function, path = own[-1]
             by_frame.setdefault(thread, Counter())[f"{path}: {function}"] += seconds
     return {"categories": by_category, "own_frames": by_frame}
 
 
-def report(side: str, run: engine.Run, summary: dict, arguments, raw: Path) -> str:
-    lines = [f"## {side}: {run.sync_seconds:.2f} s sync ({run.wall_seconds:.2f} s wall, {run.cpu_seconds:.2f} s CPU) "
-             f"under py-spy, {run.checkpoints} checkpoints, {run.upserts:,} upserts",
+def report(side: str, run: engine.Run | None, summary: dict, arguments, raw: Path) -> str:
+    lines = [f"## {side}: {run.sync_seconds:.2f} s sync ({run.wall_seconds:.2f} s wall) under py-spy, "
+             f"{run.checkpoints} checkpoints, {run.upserts:,} upserts" if run else f"## {raw}",
              "", f"Samples: {raw} ({'only the thread holding the GIL' if arguments.gil else 'every thread, idle too'}"
              f", {arguments.rate} a second).", ""]
     for thread, counter in sorted(summary["categories"].items(), key=lambda item: -sum(item[1].values())):
@@ -115,11 +116,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=100, help="samples a second")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/fts-profile"),
                         help="where the runs' files and raw samples are kept (a new folder)")
+    parser.add_argument("--summarise", type=Path, metavar="RAW",
+                        help="only print the summary of raw samples recorded before (give --gil and --rate as then)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     arguments = parse_args(argv)
+    if arguments.summarise:
+        summary = summarise(parse_raw(arguments.summarise.read_text()), arguments.rate)
+        print(report("", None, summary, arguments, arguments.summarise))
+        return 0
     case = engine.Case(arguments.records, arguments.latency_ms,
                        None if arguments.detect_deletes == "default" else arguments.detect_deletes)
     arguments.folder.mkdir(parents=True)

@@ -149,10 +149,10 @@ def test_the_staged_floor_imports_only_what_its_folder_holds(tmp_path):
 RAW_SAMPLES = """\
 process 7:"python fivetran debug";thread (11): MainThread;<module> (fivetran:8);main (cli.py:17) 30
 thread (11);<module> (fivetran:8) 10
-thread (11): MainThread;_run (fivetran_connector_sdk_core/runner.py:518);update (connector.py:22);\
+thread (11): MainThread;run (fivetran_connector_sdk_core/runner.py:494);update (connector.py:22);\
 _load_pages (fts_connector/sync.py:300);Operations.upsert (fivetran_connector_sdk_cli/operations.py:34);\
 _Sync.record (fivetran_connector_sdk_core/runner.py:190) 50
-thread (11): MainThread;_run (fivetran_connector_sdk_core/runner.py:518);update (connector.py:22);\
+thread (11): MainThread;run (fivetran_connector_sdk_core/runner.py:494);update (connector.py:22);\
 _load_pages (fts_connector/sync.py:290);prefetched (fts_connector/sync.py:176) 20
 thread (12): fts-prefetch;run (threading.py:982);check_pages (fts_connector/validation.py:90);\
 validate (pandera/api/pandas/container.py:10) 40

@@ -86,6 +86,20 @@ def summarise(samples: list, rate: int) -> dict:
     return {"categories": by_category, "own_frames": by_frame}
 
 
+def within(samples: list, function: str, depth: int = 2, rate: int = 100) -> Counter:
+    """Seconds of the samples whose stack holds `function` (e.g. "_Sync.flush"), by the `depth` frames called below
+    its deepest occurrence, shortened to "function (file:line)"."""
+    seconds = Counter()
+    for _, stack, count in samples:
+        frames = stack.split(";")
+        found = [number for number, frame in enumerate(frames) if frame.startswith(function + " (")]
+        if found:
+            below = [re.sub(r" \((?:[^:]*/)?([^/:]+:\d+)\)", r" (\1)", frame)
+                     for frame in frames[found[-1] + 1:found[-1] + 1 + depth]]
+            seconds[" ← ".join(reversed(below)) or f"{function} itself"] += count / rate
+    return seconds
+
+
 def report(side: str, run: engine.Run | None, summary: dict, arguments, raw: Path) -> str:
     lines = [f"## {side}: {run.sync_seconds:.2f} s sync ({run.wall_seconds:.2f} s wall) under py-spy, "
              f"{run.checkpoints} checkpoints, {run.upserts:,} upserts" if run else f"## {raw}",
@@ -118,11 +132,19 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="where the runs' files and raw samples are kept (a new folder)")
     parser.add_argument("--summarise", type=Path, metavar="RAW",
                         help="only print the summary of raw samples recorded before (give --gil and --rate as then)")
+    parser.add_argument("--within", metavar="FUNCTION",
+                        help="with --summarise: the samples under FUNCTION (e.g. _Sync.flush) by the two frames below")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     arguments = parse_args(argv)
+    if arguments.summarise and arguments.within:
+        seconds = within(parse_raw(arguments.summarise.read_text()), arguments.within, rate=arguments.rate)
+        print(f"{sum(seconds.values()):.2f} s under {arguments.within} in {arguments.summarise}\n\n| seconds | below |"
+              "\n|---:|---|")
+        print("\n".join(f"| {value:.2f} | `{frames}` |" for frames, value in seconds.most_common(15)))
+        return 0
     if arguments.summarise:
         summary = summarise(parse_raw(arguments.summarise.read_text()), arguments.rate)
         print(report("", None, summary, arguments, arguments.summarise))

@@ -101,6 +101,7 @@ class Code:
     label: str  # as given: the revision or the folder
     tree: Path
     commit: str  # the full commit, with " + uncommitted changes" for a work tree that has them
+    exported: bool = False  # a temporary copy (`--code`), which staging may add a file to; a work tree is only read
 
 
 @dataclass
@@ -134,7 +135,7 @@ def export_revision(revision: str, into: Path) -> Code:
     into.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return Code(revision, into, commit)
+    return Code(revision, into, commit, exported=True)
 
 
 def work_tree(folder: Path) -> Code:
@@ -150,6 +151,8 @@ def stage_script(code: Code) -> Path:
     own = code.tree / "tools" / "stage.sh"
     if own.exists():
         return own
+    if not code.exported:
+        raise BenchmarkError(f"{code.tree} has no tools/stage.sh: measure it with --code REV instead")
     copy = code.tree / "tools" / "stage.sh"
     copy.parent.mkdir(exist_ok=True)
     shutil.copy(ROOT / "tools" / "stage.sh", copy)

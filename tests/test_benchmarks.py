@@ -125,9 +125,11 @@ def test_the_engine_benchmark_cases():
 
 
 def test_code_without_its_own_stage_script_is_staged_with_this_trees(tmp_path):
-    old = engine.Code("old", tmp_path, "0" * 40)
+    old = engine.Code("old", tmp_path, "0" * 40, exported=True)
 
     assert engine.stage_script(old).read_text() == (engine.ROOT / "tools" / "stage.sh").read_text()
+    with pytest.raises(engine.BenchmarkError, match="has no tools/stage.sh"):  # a work tree is never written to
+        engine.stage_script(engine.Code("tree", tmp_path / "tree", "0" * 40))
 
 
 def test_the_staged_floor_imports_only_what_its_folder_holds(tmp_path):

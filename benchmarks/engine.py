@@ -79,11 +79,12 @@ class BenchmarkError(RuntimeError):
 @dataclass(frozen=True)
 class Case:
     """One configuration both sides run: N records, the API's latency, and `detect_deletes` ("false", or None for the
-    default)."""
+    default); the connector's `contract_mode` (None: the default)."""
 
     records: int
     latency_ms: int
     detect_deletes: str | None
+    contract_mode: str | None = None
 
     @property
     def name(self) -> str:
@@ -179,6 +180,8 @@ def configuration(case: Case, side: str, base_url: str | None) -> dict:
     values = {"page_size": str(PAGE_SIZE), "checkpoint_every": str(CHECKPOINT_EVERY)}
     if side == "connector":
         values.update(api_key=API_KEY, base_url=base_url)
+        if case.contract_mode is not None:
+            values["contract_mode"] = case.contract_mode
     else:
         values.update(records=str(case.records))
     if case.detect_deletes is not None:

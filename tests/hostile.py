@@ -36,6 +36,11 @@ class Reply:
     raw: bool = False  # the body is the whole response, status line and headers included
 
 
+def recorder() -> "HostileApi":
+    """A server that only notes what it receives (`.requests`, with their headers) and answers 200 {}."""
+    return HostileApi(lambda request: Reply(200, b"{}"))
+
+
 def records(count: int, seed: int = 42) -> list:
     """The reference API's first `count` records."""
     return [generate_record(seed, i) for i in range(count)]

@@ -1,7 +1,5 @@
 """Values the tests share."""
 
-import http.server
-import threading
 from unittest.mock import ANY
 
 API_KEY = "test-key-0123456789"
@@ -12,35 +10,6 @@ def configuration(api, **overrides) -> dict:
     values = {"api_key": API_KEY, "base_url": api.base_url, "page_size": "100"}
     values.update({name: str(value) for name, value in overrides.items()})
     return values
-
-
-class Recorder(http.server.ThreadingHTTPServer):
-    """A second loopback server that records the headers of every request it receives and answers 200 {}."""
-
-    def __init__(self):
-        self.received = []
-        recorder = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                recorder.received.append(dict(self.headers))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
 
 def completed(cursor, **members) -> dict:

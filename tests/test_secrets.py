@@ -6,7 +6,8 @@ conftest's `sync_runner`; tests/test_cassettes.py checks that no cassette holds 
 import json
 from pathlib import Path
 
-from support import API_KEY, Recorder, configuration, refreshing
+from hostile import recorder
+from support import API_KEY, configuration, refreshing
 from test_fivetran_debug import fivetran_debug
 
 from tools.fts_api import Fault, FtsApiServer
@@ -17,7 +18,7 @@ def files_holding(folder: Path, secret: str) -> list:
 
 
 def test_a_redirect_to_another_origin_fails_the_sync_and_nothing_anywhere_holds_the_key(tmp_path):
-    with Recorder() as other:
+    with recorder() as other:
         target = f"http://localhost:{other.server_address[1]}/fts_data"
         with FtsApiServer(records=750, api_key=API_KEY, faults=[Fault("redirect", location=target, at=3)]) as api:
             project, result = fivetran_debug(tmp_path, configuration(api))
@@ -26,7 +27,7 @@ def test_a_redirect_to_another_origin_fails_the_sync_and_nothing_anywhere_holds_
         assert result.returncode != 0 and "SYNC FAILED" in output, output[-3000:]
         assert f"redirected to http://localhost:{other.server_address[1]}" in output
         assert f"base_url {base_url}" in output
-        assert other.received == [], "the other origin received a request"
+        assert other.requests == [], "the other origin received a request"
     assert json.loads((project / "files" / "state.json").read_text()) == refreshing(cursors[2])
     assert API_KEY not in output
     assert list((project / "crash-reports").glob("*")), "the failed sync left no crash report to check"

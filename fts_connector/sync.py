@@ -42,7 +42,8 @@ from fts_connector.validation import Verdict, check_pages
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
 RECORDS_AHEAD = BATCH_RECORDS  # checked records ready for the loader, beyond which the prefetch thread stops fetching
 BYTES_AHEAD = MAX_BODY_BYTES  # and bytes of their pages
-LOW_WATER = 1000  # records ready below which the prefetch thread checks each page as it comes
+LOW_WATER = 1000  # records ready below which the prefetch thread checks small batches as they come
+SMALL_BATCH = 500  # the records of such a small batch
 MAX_PAGES_WITHOUT_NEW_IDS = 20  # pages in a row with no record_id new to the sync: the pagination goes in a circle
 
 
@@ -202,9 +203,10 @@ class Prefetch:
     way while the page before is checked: the API's latency and the contract's cost pass while the loader works.
     Iterating gives (page, verdict) in order; only the loader calls `op.*`.
 
-    - Batches: while the loader has fewer than LOW_WATER records ready, each page is checked as it comes (small
-      batches cost more per record, but the loader must not wait); once it has more, pages are gathered and checked
-      in batches of up to BATCH_RECORDS records (or BYTES_AHEAD bytes), which cost a fraction per record.
+    - Batches: a validation costs about as much for one page as for five, and the CPU it takes slows the loader too
+      (they share the interpreter). So while the loader has fewer than LOW_WATER records ready, pages are checked as
+      soon as SMALL_BATCH records are gathered; once it has more, in batches of up to BATCH_RECORDS records (or
+      BYTES_AHEAD bytes), which cost a fraction per record.
     - Bound: the thread stops fetching while the loader has RECORDS_AHEAD records or BYTES_AHEAD bytes of pages
       ready; with the batch it gathers and the request on its way, memory stays bounded, whatever the pages' size.
     - Its error reaches the loader after the pages fetched before it. `close()` stops the thread, also one waiting
@@ -226,8 +228,9 @@ class Prefetch:
         try:
             for page in fetch_pages(self.client, cursor, ahead=True):
                 batch.append(page)
-                if (page.is_last or self.ready_records < LOW_WATER or _records(batch) >= BATCH_RECORDS
-                        or sum(page.size for page in batch) >= BYTES_AHEAD):
+                gathered = _records(batch)
+                if (page.is_last or (self.ready_records < LOW_WATER and gathered >= SMALL_BATCH)
+                        or gathered >= BATCH_RECORDS or sum(page.size for page in batch) >= BYTES_AHEAD):
                     self._hand_over(check(batch, contract_mode))
                     batch = []
                 with self.changed:

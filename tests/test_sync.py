@@ -9,7 +9,7 @@ from support import API_KEY, completed, configuration, refreshing
 
 from fts_connector import sync
 from fts_connector.client import FtsApiError, Page
-from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, LOW_WATER, RECORDS_AHEAD, Prefetch
+from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, LOW_WATER, RECORDS_AHEAD, SMALL_BATCH, Prefetch
 from tools.fts_api import Fault, FtsApiServer
 
 DECLARED_TYPES = {
@@ -250,24 +250,26 @@ def prefetching(client, contract_mode="off") -> Prefetch:
     return client.prefetch
 
 
-def test_the_loader_gets_the_first_page_while_the_next_one_is_still_being_fetched():
-    client = HundredRecordPages(pages=120, answers=1)  # the API answers the first request only, for now
+def test_the_loader_gets_the_first_pages_while_the_next_one_is_still_being_fetched():
+    small = SMALL_BATCH // 100
+    client = HundredRecordPages(pages=120, answers=small)  # the API answers the first requests only, for now
     with contextlib.closing(prefetching(client)) as pages:
-        first, _ = next(pages)  # no whole batch of 40 pages is waited for
-        assert first.cursor is None and client.made(2)  # and the second request is on its way
-        client.answer(119)
+        first, _ = next(pages)  # no whole batch of 40 pages is waited for: a small one
+        assert first.cursor is None and client.made(small + 1)  # and the next request is on its way
+        client.answer(120 - small)
         rest = [page.cursor for page, _ in pages]
     assert [first.cursor, *rest] == [None, *map(str, range(1, 120))]  # in order, each once
 
 
-def test_pages_are_checked_as_they_come_until_the_loader_has_enough_then_in_batches(monkeypatch):
+def test_pages_are_checked_in_small_batches_until_the_loader_has_enough_then_in_big_ones(monkeypatch):
     checked = []
     monkeypatch.setattr(sync, "check", lambda batch, mode: checked.append(len(batch)) or [(p, None) for p in batch])
     client = HundredRecordPages(pages=200)
     with contextlib.closing(prefetching(client)) as pages:
         assert client.made((LOW_WATER + BATCH_RECORDS) // 100)  # while the loader has not taken a page
         list(pages)
-    assert checked[:LOW_WATER // 100] == [1] * (LOW_WATER // 100)  # one by one while the loader had little
+    small = SMALL_BATCH // 100
+    assert checked[:LOW_WATER // SMALL_BATCH] == [small] * (LOW_WATER // SMALL_BATCH)  # while the loader had little
     assert max(checked) == BATCH_RECORDS // 100 and sum(checked) == 200  # then whole batches
 
 

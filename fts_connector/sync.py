@@ -5,13 +5,12 @@ fetch, plus what the quarantine and the full refresh keep. Checkpoints follow `f
 last page the state keeps the cursor that fetched it, so the next sync re-reads only that tail page and picks up
 records appended since.
 
-With `prefetch`, pages are fetched and checked against the contract in a background thread (`Prefetch`) while the
-calling thread loads them; only the calling thread calls `op.*`, and a checkpoint only ever follows the upserts of
-every page before it.
+With `prefetch`, pages are fetched in a background thread (`Prefetch`) while the calling thread checks them against
+the contract, a batch at a time, and loads them; only the calling thread calls `op.*`, and a checkpoint only ever
+follows the upserts of every page before it.
 """
 
 import collections
-import concurrent.futures
 import contextlib
 import threading
 import time
@@ -40,10 +39,8 @@ from fts_connector.state import StateError, typed_member
 from fts_connector.validation import Verdict, check_pages
 
 BATCH_RECORDS = 4000  # records checked against the contract in one go (a validation has a fixed cost)
-RECORDS_AHEAD = BATCH_RECORDS  # checked records ready for the loader, beyond which the prefetch thread stops fetching
+RECORDS_AHEAD = BATCH_RECORDS  # records the prefetch thread may hold that the loader has not taken
 BYTES_AHEAD = MAX_BODY_BYTES  # and bytes of their pages
-LOW_WATER = 1000  # records ready below which the prefetch thread checks small batches as they come
-SMALL_BATCH = 500  # the records of such a small batch
 MAX_PAGES_WITHOUT_NEW_IDS = 20  # pages in a row with no record_id new to the sync: the pagination goes in a circle
 
 
@@ -94,23 +91,17 @@ def resume_cursor(page: Page) -> str | None:
     return page.cursor if page.is_last else page.next_cursor
 
 
-def fetch_pages(client: FtsClient, cursor: str | None, ahead: bool = False):
+def fetch_pages(client: FtsClient, cursor: str | None):
     """Yields pages from `cursor` to the last one; raises LoopError when the API's pagination goes in a circle
-    (`LoopGuard`). With `ahead`, the next page's request is already on its way while the caller works on the page
-    yielded (one request at a time all the same: the API's cursor comes with the page before)."""
+    (`LoopGuard`)."""
     guard = LoopGuard(cursor)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fts-fetch") as requests:
-        coming = requests.submit(client.fetch_page, cursor)
-        while True:
-            page = coming.result()
-            guard.check(page)
-            if ahead and not page.is_last:
-                coming = requests.submit(client.fetch_page, page.next_cursor)
-            yield page
-            if page.is_last:
-                return
-            if not ahead:
-                coming = requests.submit(client.fetch_page, page.next_cursor)
+    while True:
+        page = client.fetch_page(cursor)
+        guard.check(page)
+        yield page
+        if page.is_last:
+            return
+        cursor = page.next_cursor
 
 
 class LoopGuard:
@@ -164,19 +155,20 @@ class LoopGuard:
         return new
 
 
-def checked_pages(pages, contract_mode: str):
-    """Each page of `pages` with its verdict, checked in batches of up to BATCH_RECORDS records (one validation per
-    batch costs a fraction of one per page). If fetching fails, the pages fetched before are still handed over before
-    the error."""
+def batches(pages):
+    """The pages of `pages` in batches of up to BATCH_RECORDS records, to check against the contract in one validation
+    each (which costs a fraction of one per page). If fetching fails, the pages fetched before are still handed over
+    before the error."""
     batch = []
     try:
         for page in pages:
             batch.append(page)
             if page.is_last or _records(batch) >= BATCH_RECORDS:
-                yield from check(batch, contract_mode)
+                yield batch
                 batch = []
     except Exception:
-        yield from check(batch, contract_mode)
+        if batch:
+            yield batch
         raise
 
 
@@ -186,8 +178,6 @@ def _records(pages) -> int:
 
 def check(batch: list, contract_mode: str) -> list:
     """(page, verdict) for each page of `batch`, in one validation (`off`: every object record is valid)."""
-    if not batch:
-        return []
     if contract_mode != "off":
         return list(zip(batch, check_pages([page.records for page in batch]), strict=True))
     for page in batch:
@@ -199,77 +189,62 @@ def check(batch: list, contract_mode: str) -> list:
 
 
 class Prefetch:
-    """Fetches and checks pages in a thread of its own while the calling thread loads them, a page's request on its
-    way while the page before is checked: the API's latency and the contract's cost pass while the loader works.
-    Iterating gives (page, verdict) in order; only the loader calls `op.*`.
+    """Fetches pages in a thread of its own while the calling thread checks and loads them, so that the API's latency
+    passes while the loader works. Iterating gives batches of pages, in order: every page fetched so far (at least
+    one, at most BATCH_RECORDS records), so a loader that keeps up takes pages one by one as they come, and one that
+    falls behind checks them in big batches.
 
-    - Batches: a validation costs about as much for one page as for five, and the CPU it takes slows the loader too
-      (they share the interpreter). So while the loader has fewer than LOW_WATER records ready, pages are checked as
-      soon as SMALL_BATCH records are gathered; once it has more, in batches of up to BATCH_RECORDS records (or
-      BYTES_AHEAD bytes), which cost a fraction per record.
-    - Bound: the thread stops fetching while the loader has RECORDS_AHEAD records or BYTES_AHEAD bytes of pages
-      ready; with the batch it gathers and the request on its way, memory stays bounded, whatever the pages' size.
-    - Its error reaches the loader after the pages fetched before it. `close()` stops the thread, also one waiting
-      between retries.
+    The thread stops fetching while it holds RECORDS_AHEAD records or BYTES_AHEAD bytes of pages the loader has not
+    taken: memory stays bounded, whatever the pages' size. Its error is raised to the loader after the pages fetched
+    before it. `close()` stops the thread, also one waiting between retries.
     """
 
-    def __init__(self, client: FtsClient, cursor: str | None, contract_mode: str):
+    def __init__(self, client: FtsClient, cursor: str | None):
         self.client = client
-        self.ready = collections.deque()  # (page, verdict) checked, that the loader has not taken
-        self.ready_records = self.ready_bytes = 0
+        self.fetched = collections.deque()  # pages the loader has not taken
+        self.held_records = self.held_bytes = 0  # in `fetched`
         self.finished, self.closed, self.error = False, False, None
         self.changed = threading.Condition()
-        self.thread = threading.Thread(target=self._run, args=(cursor, contract_mode), name="fts-prefetch",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(cursor,), name="fts-prefetch", daemon=True)
         self.thread.start()
 
-    def _run(self, cursor: str | None, contract_mode: str) -> None:
-        batch = []  # fetched, not checked yet
+    def _run(self, cursor: str | None) -> None:
         try:
-            for page in fetch_pages(self.client, cursor, ahead=True):
-                batch.append(page)
-                gathered = _records(batch)
-                if (page.is_last or (self.ready_records < LOW_WATER and gathered >= SMALL_BATCH)
-                        or gathered >= BATCH_RECORDS or sum(page.size for page in batch) >= BYTES_AHEAD):
-                    self._hand_over(check(batch, contract_mode))
-                    batch = []
+            for page in fetch_pages(self.client, cursor):
                 with self.changed:
+                    self.fetched.append(page)
+                    self.held_records += len(page.records)
+                    self.held_bytes += page.size
+                    self.changed.notify_all()
                     self.changed.wait_for(lambda: self.closed or (
-                        self.ready_records < RECORDS_AHEAD and self.ready_bytes < BYTES_AHEAD))
+                        self.held_records < RECORDS_AHEAD and self.held_bytes < BYTES_AHEAD))
                     if self.closed:
                         return
         except BaseException as error:  # handed to the loader, which raises it after the pages before it
             with self.changed:
                 self.error = error
-            with contextlib.suppress(Exception):  # failing to check them, the loader raises the first error
-                self._hand_over(check(batch, contract_mode))
         finally:
             with self.changed:
                 self.finished = True
                 self.changed.notify_all()
 
-    def _hand_over(self, checked: list) -> None:
-        with self.changed:
-            self.ready.extend(checked)
-            self.ready_records += _records(page for page, _ in checked)
-            self.ready_bytes += sum(page.size for page, _ in checked)
-            self.changed.notify_all()
-
     def __iter__(self):
         return self
 
-    def __next__(self) -> tuple:
+    def __next__(self) -> list:
         with self.changed:
-            self.changed.wait_for(lambda: self.ready or self.finished)
-            if self.ready:
-                page, verdict = self.ready.popleft()
-                self.ready_records -= len(page.records)
-                self.ready_bytes -= page.size
-                self.changed.notify_all()
-                return page, verdict
-            if self.error is not None:
-                raise self.error
-            raise StopIteration
+            self.changed.wait_for(lambda: self.fetched or self.finished)
+            batch = []
+            while self.fetched and (not batch or _records(batch) + len(self.fetched[0].records) <= BATCH_RECORDS):
+                batch.append(self.fetched.popleft())
+            if not batch:
+                if self.error is not None:
+                    raise self.error
+                raise StopIteration
+            self.held_records -= _records(batch)
+            self.held_bytes -= sum(page.size for page in batch)
+            self.changed.notify_all()
+            return batch
 
     def close(self) -> None:
         """Stops the thread and waits for it to end."""
@@ -332,7 +307,7 @@ class _Sync:
         try:
             while True:
                 try:
-                    self.load(self.pages(cursor))
+                    self.load(self.batches(cursor))
                     break
                 except InvalidCursorError:
                     if settings.on_invalid_cursor != "restart" or restarted:
@@ -360,26 +335,27 @@ class _Sync:
             raise DeletesWithheld(self.full_refresh.withheld)
         return self.progress
 
-    def pages(self, cursor: str | None):
-        """(page, verdict) from `cursor` on, fetched and checked in the background with `prefetch`."""
+    def batches(self, cursor: str | None):
+        """Batches of pages from `cursor` on, fetched in the background with `prefetch`."""
         if self.settings.prefetch:
-            return Prefetch(self.client, cursor, self.settings.contract_mode)
-        return checked_pages(fetch_pages(self.client, cursor), self.settings.contract_mode)
+            return Prefetch(self.client, cursor)
+        return batches(fetch_pages(self.client, cursor))
 
     def load(self, pages) -> None:
-        """Loads each checked page, checkpointing on cadence; when the pages end in an error, takes the checkpoint due
-        first."""
+        """Checks each batch of pages against the contract and loads its pages, checkpointing on cadence; when the
+        pages end in an error, takes the checkpoint due first."""
         with contextlib.closing(pages):
             while True:
                 try:
-                    page, verdict = next(pages)
+                    checked = check(next(pages), self.settings.contract_mode)
                 except StopIteration:
                     return
                 except BaseException:  # what was due before the failing page is saved, as if taken right after it
                     if self.checkpoints.due:
                         self.checkpoint()
                     raise
-                self.load_page(page, verdict)
+                for page, verdict in checked:
+                    self.load_page(page, verdict)
 
     def load_page(self, page: Page, verdict: Verdict) -> None:
         strict_stop = self.settings.contract_mode == "strict" and bool(verdict.rejected)

@@ -96,8 +96,10 @@ def test_cassettes_refreshed_from_an_api_that_does_not_grow_replay_green(cassett
     assert result.returncode == 0, result.stderr
     assert f"replayed full_sync: {records} records in {-(-records // 100)} pages" in result.stdout
     assert "replaced 4 cassettes" in result.stdout and "kept invalid_cursor_400.yaml" in result.stdout
+    # the tests that read the cassettes' contents (the fault cassettes are kept as they were, and replayed by the suite)
     replayed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-                               "tests/test_cassettes.py"], cwd=ROOT, capture_output=True,
+                               "tests/test_cassettes.py", "-k", "every_scenario or holds_a_key or normal"],
+                              cwd=ROOT, capture_output=True,
                               env={**os.environ, "FTS_CASSETTES": str(cassettes)},
                               text=True, timeout=600)
     assert replayed.returncode == 0, replayed.stdout[-3000:]

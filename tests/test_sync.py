@@ -7,9 +7,8 @@ from unittest.mock import ANY
 import pytest
 from support import API_KEY, completed, configuration, refreshing
 
-from fts_connector import sync
 from fts_connector.client import FtsApiError, Page
-from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, LOW_WATER, RECORDS_AHEAD, SMALL_BATCH, Prefetch
+from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, RECORDS_AHEAD, Prefetch
 from tools.fts_api import Fault, FtsApiServer
 
 DECLARED_TYPES = {
@@ -212,12 +211,12 @@ def test_a_200_that_is_not_the_envelope_fails_naming_what_is_wrong(sync_runner, 
 
 class HundredRecordPages:
     """A stand-in for FtsClient serving `pages` pages of 100 records (`size` bytes each); with `answers` given, each
-    request waits for one (`answer(n)` gives n); notes what the prefetch held ready at each request."""
+    request waits for one (`answer(n)` gives n); notes what the prefetch held in checked pages at each request."""
 
     def __init__(self, pages: int, size: int = 50_000, answers: int | None = None):
         self.pages, self.size, self.requests = pages, size, 0
         self.prefetch = None
-        self.most_ready_records = self.most_ready_bytes = 0
+        self.most_held_records = self.most_held_bytes = 0
         self.answers = None if answers is None else threading.Semaphore(answers)
         self.reached = {}  # request count -> Event set when it is made
 
@@ -225,8 +224,8 @@ class HundredRecordPages:
         number = int(cursor or 0)
         self.requests += 1
         if self.prefetch is not None:
-            self.most_ready_records = max(self.most_ready_records, self.prefetch.ready_records)
-            self.most_ready_bytes = max(self.most_ready_bytes, self.prefetch.ready_bytes)
+            self.most_held_records = max(self.most_held_records, self.prefetch.held_records)
+            self.most_held_bytes = max(self.most_held_bytes, self.prefetch.held_bytes)
         self.reached.setdefault(self.requests, threading.Event()).set()
         if self.answers is not None:
             assert self.answers.acquire(timeout=30)
@@ -245,53 +244,52 @@ class HundredRecordPages:
         yield
 
 
-def prefetching(client, contract_mode="off") -> Prefetch:
-    client.prefetch = Prefetch(client, None, contract_mode)
+def prefetching(client) -> Prefetch:
+    client.prefetch = Prefetch(client, None)
     return client.prefetch
 
 
-def test_the_loader_gets_the_first_pages_while_the_next_one_is_still_being_fetched():
-    small = SMALL_BATCH // 100
-    client = HundredRecordPages(pages=120, answers=small)  # the API answers the first requests only, for now
-    with contextlib.closing(prefetching(client)) as pages:
-        first, _ = next(pages)  # no whole batch of 40 pages is waited for: a small one
-        assert first.cursor is None and client.made(small + 1)  # and the next request is on its way
-        client.answer(120 - small)
-        rest = [page.cursor for page, _ in pages]
-    assert [first.cursor, *rest] == [None, *map(str, range(1, 120))]  # in order, each once
+def cursors(batches) -> list:
+    return [page.cursor for batch in batches for page in batch]
 
 
-def test_pages_are_checked_in_small_batches_until_the_loader_has_enough_then_in_big_ones(monkeypatch):
-    checked = []
-    monkeypatch.setattr(sync, "check", lambda batch, mode: checked.append(len(batch)) or [(p, None) for p in batch])
-    client = HundredRecordPages(pages=200)
-    with contextlib.closing(prefetching(client)) as pages:
-        assert client.made((LOW_WATER + BATCH_RECORDS) // 100)  # while the loader has not taken a page
-        list(pages)
-    small = SMALL_BATCH // 100
-    assert checked[:LOW_WATER // SMALL_BATCH] == [small] * (LOW_WATER // SMALL_BATCH)  # while the loader had little
-    assert max(checked) == BATCH_RECORDS // 100 and sum(checked) == 200  # then whole batches
+def test_the_loader_gets_the_first_page_while_the_next_one_is_still_being_fetched():
+    client = HundredRecordPages(pages=120, answers=1)  # the API answers the first request only, for now
+    with contextlib.closing(prefetching(client)) as batches:
+        first = next(batches)  # no whole batch of 40 pages is waited for
+        assert cursors([first]) == [None] and client.made(2)  # and the second request waits for its answer
+        client.answer(119)
+        rest = list(batches)
+    assert cursors([first, *rest]) == [None, *map(str, range(1, 120))]  # in order, each once
+    assert all(sum(len(page.records) for page in batch) <= BATCH_RECORDS for batch in rest)
+
+
+def test_a_loader_that_falls_behind_takes_every_page_fetched_so_far_as_one_batch():
+    client = HundredRecordPages(pages=30)
+    with contextlib.closing(prefetching(client)) as batches:
+        assert client.made(30)  # the loader was busy while all 30 were requested: 29 pages at least are in
+        taken = list(batches)
+    assert cursors(taken) == [None, *map(str, range(1, 30))] and len(taken) <= 2
 
 
 def test_while_the_loader_is_busy_the_thread_fetches_ahead_up_to_the_records_it_may_hold():
     client = HundredRecordPages(pages=500)
-    pages = prefetching(client)
-    next(pages)  # the loader takes a page and does not come back
-    assert client.made(RECORDS_AHEAD // 100)  # it fetches ahead up to the bound...
-    pages.close()
-    # ...and no further: what is ready, a batch gathered, the request on its way
-    assert client.requests <= 1 + RECORDS_AHEAD // 100 + BATCH_RECORDS // 100 + 1
-    assert client.most_ready_records < RECORDS_AHEAD + BATCH_RECORDS  # it waited for room (but for the request ahead)
+    batches = prefetching(client)
+    taken = len(next(batches))  # the loader takes what came and does not come back
+    assert client.made(taken + RECORDS_AHEAD // 100)  # it fetches ahead up to the bound...
+    batches.close()
+    assert client.requests <= taken + RECORDS_AHEAD // 100 + 1  # ...and no further
+    assert client.most_held_records < RECORDS_AHEAD  # it waited for room before every request
     assert "fts-prefetch" not in [thread.name for thread in threading.enumerate()]
 
 
 def test_big_pages_are_held_up_to_bytes_ahead():
     client = HundredRecordPages(pages=500, size=BYTES_AHEAD // 4)
-    pages = prefetching(client)
-    next(pages)
-    assert client.made(4)
-    pages.close()
-    assert client.requests <= 1 + 4 + 4 + 1 and client.most_ready_bytes <= BYTES_AHEAD
+    batches = prefetching(client)
+    taken = len(next(batches))
+    assert client.made(taken + 4)
+    batches.close()
+    assert client.requests <= taken + 5 and client.most_held_bytes < BYTES_AHEAD
 
 
 def test_an_error_reaches_the_loader_after_the_pages_fetched_before_it():
@@ -299,7 +297,7 @@ def test_an_error_reaches_the_loader_after_the_pages_fetched_before_it():
     fetch = client.fetch_page
     client.fetch_page = lambda cursor: (_ for _ in ()).throw(FtsApiError("gone")) if cursor == "5" else fetch(cursor)
     taken = []
-    with contextlib.closing(prefetching(client)) as pages, pytest.raises(FtsApiError, match="gone"):
-        for page, _ in pages:
-            taken.append(page.cursor)
+    with contextlib.closing(prefetching(client)) as batches, pytest.raises(FtsApiError, match="gone"):
+        for batch in batches:
+            taken.extend(page.cursor for page in batch)
     assert taken == [None, "1", "2", "3", "4"]

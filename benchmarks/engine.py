@@ -79,17 +79,19 @@ class BenchmarkError(RuntimeError):
 @dataclass(frozen=True)
 class Case:
     """One configuration both sides run: N records, the API's latency, and `detect_deletes` ("false", or None for the
-    default); the connector's `contract_mode` (None: the default)."""
+    default); the connector's `contract_mode` (None: the default); the page size both sides set."""
 
     records: int
     latency_ms: int
     detect_deletes: str | None
     contract_mode: str | None = None
+    page_size: int = PAGE_SIZE
 
     @property
     def name(self) -> str:
         deletes = "defaults" if self.detect_deletes is None else f"detect_deletes {self.detect_deletes}"
-        return f"{self.records:,} records, {self.latency_ms} ms, {deletes}"
+        pages = "" if self.page_size == PAGE_SIZE else f", page_size {self.page_size}"
+        return f"{self.records:,} records, {self.latency_ms} ms, {deletes}{pages}"
 
 
 CASES = (Case(20_000, 0, "false"), Case(10_000, 50, "false"), Case(20_000, 0, None), Case(10_000, 50, None))
@@ -177,7 +179,7 @@ def stage(code: Code, side: str, project: Path) -> None:
 
 def configuration(case: Case, side: str, base_url: str | None) -> dict:
     """The configuration of one side of a case (every value a string, as Fivetran gives them)."""
-    values = {"page_size": str(PAGE_SIZE), "checkpoint_every": str(CHECKPOINT_EVERY)}
+    values = {"page_size": str(case.page_size), "checkpoint_every": str(CHECKPOINT_EVERY)}
     if side == "connector":
         values.update(api_key=API_KEY, base_url=base_url)
         if case.contract_mode is not None:
@@ -333,8 +335,8 @@ def report(results: dict, codes: list, rounds: int, command: str, started: datet
         "Ratio = floor seconds ÷ connector seconds, each round against the same round's floor; the medians are over "
         "the rounds. `sync` seconds are the CLI's `SYNC SUCCEEDED — total elapsed` (the headline), `wall` the whole "
         "`fivetran debug` process, CPU its user + system seconds (every thread; not the API's), the least "
-        "disturbed by other work on the machine. Page size and checkpoint_every 100 on both sides; \"defaults\": "
-        "no `detect_deletes` in the configuration.",
+        "disturbed by other work on the machine. Page size 100 (unless the case names another) and checkpoint_every "
+        "100 on both sides; \"defaults\": no `detect_deletes` in the configuration.",
         "",
         *markdown_table(columns("case", "code", "checkpoints", "connector s", "floor s", "ratio", "per-round ratios",
                                 "connector wall s", "floor wall s", "wall ratio", "connector CPU s", "floor CPU s",
@@ -377,6 +379,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--records", type=int, help="N for every case instead of the issue's 20,000 and 10,000")
     parser.add_argument("--match", help="only the cases whose name matches this regular expression")
+    parser.add_argument("--page-size", type=int, default=PAGE_SIZE,
+                        help=f"the page_size both sides set (default {PAGE_SIZE}, the connector's default)")
     parser.add_argument("--output", default=str(RESULTS), help="the results file; '-' prints only")
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1:
@@ -384,8 +388,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     return arguments
 
 
-def select_cases(records: int | None, match: str | None) -> list:
-    cases = [Case(records, case.latency_ms, case.detect_deletes) if records else case for case in CASES]
+def select_cases(records: int | None, match: str | None, page_size: int = PAGE_SIZE) -> list:
+    cases = [Case(records or case.records, case.latency_ms, case.detect_deletes, page_size=page_size) for case in CASES]
     cases = [case for case in dict.fromkeys(cases) if not match or re.search(match, case.name)]
     if not cases:
         raise SystemExit(f"no case matches {match!r}: {', '.join(case.name for case in CASES)}")
@@ -394,7 +398,7 @@ def select_cases(records: int | None, match: str | None) -> list:
 
 def main(argv=None) -> int:
     arguments = parse_args(argv)
-    cases = select_cases(arguments.records, arguments.match)
+    cases = select_cases(arguments.records, arguments.match, arguments.page_size)
     started, began, load_before = datetime.now(timezone.utc), time.perf_counter(), os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="fts-engine-code-") as exports:
         codes = [export_revision(revision, Path(exports) / f"code-{number}")

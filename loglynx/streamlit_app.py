@@ -15,6 +15,7 @@ SECTIONS = ("Cost distribution", "Failure rate by type", "Monthly trends", "Stat
             "AI insights")
 EXPLORER_ROWS = 500  # rows shown in the explorer table
 CSV_MAX_ROWS = 100_000  # rows in the CSV download (every filtered row up to this)
+COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")  # whole numbers on an axis of counts
 
 
 FORMATS = {  # how the tables show their numbers (the values stay the marts')
@@ -90,7 +91,7 @@ def cost_distribution(marts, filters: data.Filters) -> None:
         return
     chart = alt.Chart(bins).mark_bar().encode(
         x=alt.X("cost_from:Q", bin=alt.Bin(binned=True, step=width), title="Maintenance cost ($)"),
-        x2="cost_to:Q", y=alt.Y("tasks:Q", title="Tasks"), tooltip=["cost_from", "tasks"],
+        x2="cost_to:Q", y=alt.Y("tasks:Q", title="Tasks", axis=COUNT_AXIS), tooltip=["cost_from", "tasks"],
     ).transform_calculate(cost_to=f"datum.cost_from + {width}")
     st.altair_chart(chart)
     st.caption(f"{count(bins['tasks'].sum())} tasks with a cost; tasks without one are not binned.")
@@ -138,7 +139,8 @@ def status_mix(marts, filters: data.Filters) -> None:
         st.info("No task under these filters.")
         return
     st.altair_chart(alt.Chart(frame).mark_bar().encode(
-        x=alt.X("total_tasks:Q", title="Tasks"), y=alt.Y("maintenance_status:N", sort="-x", title="Status"),
+        x=alt.X("total_tasks:Q", title="Tasks", axis=COUNT_AXIS),
+        y=alt.Y("maintenance_status:N", sort="-x", title="Status"),
         tooltip=["maintenance_status", "total_tasks"]))
 
 
@@ -241,7 +243,7 @@ def data_quality(marts, status: dict) -> None:
         by_rule = rejected.groupby(["rule", "field"], dropna=False, as_index=False)[
             ["rejected_records", "open_records"]].sum()
         st.altair_chart(alt.Chart(by_rule.fillna({"field": "(item)"})).mark_bar().encode(
-            x=alt.X("rejected_records:Q", title="Rejected records"),
+            x=alt.X("rejected_records:Q", title="Rejected records", axis=COUNT_AXIS),
             y=alt.Y("field:N", sort="-x", title="Field"), color=alt.Color("rule:N", title="Rule"),
             tooltip=["rule", "field", "rejected_records", "open_records"]))
         table(rejected)

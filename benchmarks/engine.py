@@ -379,8 +379,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--records", type=int, help="N for every case instead of the issue's 20,000 and 10,000")
     parser.add_argument("--match", help="only the cases whose name matches this regular expression")
-    parser.add_argument("--page-size", type=int, default=PAGE_SIZE,
-                        help=f"the page_size both sides set (default {PAGE_SIZE}, the connector's default)")
+    parser.add_argument("--page-size", type=int, action="append", metavar="N",
+                        help=f"the page_size both sides set; repeatable: every case at each (default {PAGE_SIZE}, "
+                             "the connector's default)")
     parser.add_argument("--output", default=str(RESULTS), help="the results file; '-' prints only")
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1:
@@ -388,8 +389,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return arguments
 
 
-def select_cases(records: int | None, match: str | None, page_size: int = PAGE_SIZE) -> list:
-    cases = [Case(records or case.records, case.latency_ms, case.detect_deletes, page_size=page_size) for case in CASES]
+def select_cases(records: int | None, match: str | None, page_sizes: list[int] | None = None) -> list:
+    cases = [Case(records or case.records, case.latency_ms, case.detect_deletes, page_size=page_size)
+             for case in CASES for page_size in page_sizes or [PAGE_SIZE]]
     cases = [case for case in dict.fromkeys(cases) if not match or re.search(match, case.name)]
     if not cases:
         raise SystemExit(f"no case matches {match!r}: {', '.join(case.name for case in CASES)}")

@@ -120,7 +120,8 @@ def test_the_engine_benchmark_cases():
         "20,000 records, 0 ms, detect_deletes false", "10,000 records, 50 ms, detect_deletes false",
         "20,000 records, 0 ms, defaults", "10,000 records, 50 ms, defaults"]
     assert engine.select_cases(500, "^500 records, 50 ms, def") == [engine.Case(500, 50, None)]
-    assert engine.select_cases(None, "50 ms, defaults", page_size=200) == [engine.Case(10000, 50, None, page_size=200)]
+    assert engine.select_cases(None, "50 ms, defaults", [100, 200]) == [
+        engine.Case(10000, 50, None), engine.Case(10000, 50, None, page_size=200)]
     assert engine.Case(10000, 50, None, page_size=200).name == "10,000 records, 50 ms, defaults, page_size 200"
     assert engine.configuration(engine.Case(10000, 50, None, page_size=200), "floor", None)["page_size"] == "200"
     with pytest.raises(SystemExit):

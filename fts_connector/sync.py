@@ -156,20 +156,26 @@ class LoopGuard:
 
 
 def batches(pages):
-    """The pages of `pages` in batches of up to BATCH_RECORDS records, to check against the contract in one validation
-    each (which costs a fraction of one per page). If fetching fails, the pages fetched before are still handed over
-    before the error."""
+    """The pages of `pages` in batches (`fits`), to check against the contract in one validation each (which costs a
+    fraction of one per page). If fetching fails, the pages fetched before are still handed over before the error."""
     batch = []
     try:
         for page in pages:
-            batch.append(page)
-            if page.is_last or _records(batch) >= BATCH_RECORDS:
+            if not fits(batch, page):
                 yield batch
                 batch = []
+            batch.append(page)
     except Exception:
         if batch:
             yield batch
         raise
+    if batch:
+        yield batch
+
+
+def fits(batch: list, page: Page) -> bool:
+    """Whether `page` joins `batch`: a batch holds at least one page and at most BATCH_RECORDS records."""
+    return not batch or _records(batch) + len(page.records) <= BATCH_RECORDS
 
 
 def _records(pages) -> int:
@@ -235,7 +241,7 @@ class Prefetch:
         with self.changed:
             self.changed.wait_for(lambda: self.fetched or self.finished)
             batch = []
-            while self.fetched and (not batch or _records(batch) + len(self.fetched[0].records) <= BATCH_RECORDS):
+            while self.fetched and fits(batch, self.fetched[0]):
                 batch.append(self.fetched.popleft())
             if not batch:
                 if self.error is not None:
@@ -380,7 +386,6 @@ class _Sync:
         for record_id in gone:
             op.delete(TABLE, {"record_id": record_id})
             self.quarantine.forget(record_id)
-        self.full_refresh.deleted = len(gone)
         if gone:
             log.info(f"full refresh: soft-deleted {len(gone)} records that the last two completed refreshes did not "
                      "return")

@@ -8,7 +8,7 @@ import pytest
 from support import API_KEY, completed, configuration, refreshing
 
 from fts_connector.client import FtsApiError, Page
-from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, RECORDS_AHEAD, Prefetch
+from fts_connector.sync import BATCH_RECORDS, BYTES_AHEAD, RECORDS_AHEAD, Prefetch, batches
 from tools.fts_api import Fault, FtsApiServer
 
 DECLARED_TYPES = {
@@ -299,5 +299,21 @@ def test_an_error_reaches_the_loader_after_the_pages_fetched_before_it():
     taken = []
     with contextlib.closing(prefetching(client)) as batches, pytest.raises(FtsApiError, match="gone"):
         for batch in batches:
+            taken.extend(page.cursor for page in batch)
+    assert taken == [None, "1", "2", "3", "4"]
+
+
+def test_without_prefetch_pages_come_in_batches_of_at_most_batch_records_and_before_an_error():
+    pages = [Page(str(n) if n else None, [{}] * 150, str(n + 1), 1) for n in range(60)]
+    sized = list(batches(pages))
+    assert [len(batch) for batch in sized] == [26, 26, 8] and cursors(sized) == [page.cursor for page in pages]
+
+    def failing():
+        yield from pages[:5]
+        raise FtsApiError("gone")
+
+    taken = []
+    with pytest.raises(FtsApiError, match="gone"):
+        for batch in batches(failing()):
             taken.extend(page.cursor for page in batch)
     assert taken == [None, "1", "2", "3", "4"]

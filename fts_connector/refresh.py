@@ -301,8 +301,9 @@ class FullRefresh:
             self.ids.returned(record_ids)
 
     def complete(self, now: datetime) -> list:
-        """The refresh read the last page: returns the record_ids to soft-delete. Beyond the delete bound it deletes
-        nothing and sets `withheld`; it leaves no completed refresh on record, so the next sync is a full refresh."""
+        """The refresh read the last page: returns the record_ids to soft-delete (`deleted` counts them). Beyond the
+        delete bound it deletes nothing and sets `withheld`; it leaves no completed refresh on record, so the next sync
+        is a full refresh."""
         if self.ids is None:
             self.completed, self.last_completed_at, self.started_at = True, _time_text(now), None
             return []
@@ -316,7 +317,9 @@ class FullRefresh:
             log.warning(f"the full refresh returned no records at all, where {tracked:,} were tracked: is the API "
                         "serving its data? Nothing is deleted on one such refresh")
         self.completed, self.last_completed_at, self.started_at = True, _time_text(now), None
-        return self.ids.complete_refresh()
+        deleting = self.ids.complete_refresh()
+        self.deleted = len(deleting)
+        return deleting
 
     def _beyond_bound(self, deleting: int, tracked: int, returned_any: bool) -> bool:
         """The delete bound: at most max_delete_percent of the tracked records (at least one), and nothing when the

@@ -60,11 +60,13 @@ def check_pages(pages: list) -> list[Verdict]:
     for name, values in coerced.items():
         for pos, value in values.items():
             changes.setdefault(pos, {})[name] = value
-    for pos, values in _extra_doubles(valid["item"]).items():
+    extra_fields = set().union(*valid["item"].tolist()) - FIELD_TYPES.keys()  # fields beyond the contract
+    for pos, values in _extra_doubles(valid["item"], extra_fields).items():
         changes.setdefault(pos, {}).update(values)
     for pos, item in zip(valid.index.tolist(), valid["item"].tolist(), strict=True):
         verdicts[page_of[pos]].valid.append({**item, **changes[pos]} if pos in changes else item)
-    for verdict, drift in zip(verdicts, _drift(valid, coerced, page_of[valid.index], len(pages)), strict=True):
+    drifts = _drift(valid, coerced, extra_fields, page_of[valid.index], len(pages))
+    for verdict, drift in zip(verdicts, drifts, strict=True):
         verdict.drift = drift
     return verdicts
 
@@ -126,11 +128,11 @@ def extra_double(value: float) -> str:
     return text if "." in mantissa or not e else f"{mantissa}.0e{exponent}"
 
 
-def _extra_doubles(items: pd.Series) -> dict:
-    """position -> {field: text} for the floats in fields beyond the contract (none, usually)."""
+def _extra_doubles(items: pd.Series, extra_fields: set) -> dict:
+    """position -> {field: text} for the floats in `extra_fields`, the fields beyond the contract (none, usually)."""
     dicts = items.tolist()
     changes: dict[int, dict] = {}
-    for name in set().union(*dicts) - FIELD_TYPES.keys():
+    for name in extra_fields:
         for pos, item in zip(items.index.tolist(), dicts, strict=True):
             value = item.get(name)
             if isinstance(value, float):
@@ -164,9 +166,9 @@ def _coerced(column: pd.Series, ftype: str) -> pd.Series:
 DRIFT_COLUMNS = FtsRecordDrift.to_schema().columns
 
 
-def _drift(valid: pd.DataFrame, coerced: dict, page_of: np.ndarray, pages: int) -> list[Drift]:
+def _drift(valid: pd.DataFrame, coerced: dict, extra_fields: set, page_of: np.ndarray, pages: int) -> list[Drift]:
     """Each page's soft findings among the valid records of a wire frame (``coerced``: the values coercion changed;
-    ``page_of``: the page of each valid record).
+    ``extra_fields``: the fields beyond the contract; ``page_of``: the page of each valid record).
 
     The soft rules are `FtsRecordDrift`'s checks, each run on its column's loaded values (nulls skipped, as the model
     says): calling the checks themselves, rather than validating the model, skips pandera's failure reports, which
@@ -190,7 +192,7 @@ def _drift(valid: pd.DataFrame, coerced: dict, page_of: np.ndarray, pages: int) 
                     counted = Counter(values[found].astype(str)) if rule in VALUE_RULES else None
                     drifts[page].add(rule, name, len(found), counted)
     items = valid["item"].tolist()
-    for name in set().union(*items) - FIELD_TYPES.keys():
+    for name in extra_fields:
         for page, count in enumerate(np.bincount(page_of, [name in d for d in items], minlength=pages)):
             drifts[page].add("extra_field", name, int(count))
     for name in DOCUMENTED[1:]:  # last_updated_epoch is not documented: its absence is no finding

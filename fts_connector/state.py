@@ -1,7 +1,7 @@
 """The saved state, read back: a member of the wrong type or shape is named before the first request.
 
 The state is one dict, checkpointed whole: `next_cursor` (sync.py), `quarantined` (quarantine.py), `full_refresh` and
-`record_ids` (refresh.py). Each module reads and writes its own member; `member` below reads one with its type
+`record_ids` (refresh.py). Each module reads and writes its own member; `typed_member` below reads one with its type
 checked, and `StateError` says which member is damaged and how to start over.
 """
 
